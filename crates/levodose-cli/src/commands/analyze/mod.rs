@@ -1,0 +1,27 @@
+//! `levodose analyze {mmrm, dose-response}`.
+
+pub mod dose_response;
+pub mod mmrm;
+
+use crate::error::CliResult;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub what: What,
+}
+
+#[derive(clap::Subcommand)]
+pub enum What {
+    /// Mixed model for repeated measures (REML, unstructured covariance), as SAS PROC MIXED.
+    Mmrm(mmrm::Args),
+    /// Fit a dose-response model (4-parameter log-logistic or Emax) by least squares.
+    DoseResponse(dose_response::Args),
+}
+
+pub fn run(args: Args) -> CliResult {
+    match args.what {
+        What::Mmrm(a) => mmrm::run(a),
+        What::DoseResponse(a) => dose_response::run(a),
+    }
+}

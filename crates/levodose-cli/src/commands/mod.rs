@@ -1,0 +1,11 @@
+//! One module per subcommand; each exposes `Args` (clap) and `run`.
+
+pub mod analyze;
+pub mod compare;
+pub mod design;
+pub mod facts;
+pub mod lint;
+pub mod optimize;
+pub mod simulate;
+pub mod translate;
+pub mod trial;

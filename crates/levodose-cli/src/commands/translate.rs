@@ -1,0 +1,10 @@
+//! `levodose translate` (not built yet: see the open issues).
+
+use crate::error::{CliError, CliResult};
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> CliResult {
+    Err(CliError::Internal(anyhow::anyhow!("levodose translate is not built yet")))
+}

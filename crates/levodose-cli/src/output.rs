@@ -1,0 +1,46 @@
+//! Output helpers: atomic file writes, JSON to stdout.
+
+use crate::error::{CliError, CliResult};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Creates the output directory (and parents). Errors name the path.
+pub fn ensure_dir(dir: &Path) -> CliResult<()> {
+    fs::create_dir_all(dir)
+        .map_err(|e| CliError::input(format!("--out {}: cannot create directory: {e}", dir.display())))
+}
+
+/// Writes `bytes` to `dir/name` atomically: a temporary file in the same directory, then rename,
+/// so a reader never sees a partial file under the final name.
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> CliResult<PathBuf> {
+    let final_path = dir.join(name);
+    let tmp_path = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = fs::File::create(&tmp_path)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp_path, &final_path)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp_path);
+        return Err(CliError::Internal(anyhow::anyhow!(
+            "writing {}: {e}",
+            final_path.display()
+        )));
+    }
+    Ok(final_path)
+}
+
+/// Serialises `value` as pretty JSON with a trailing newline.
+pub fn to_json<T: serde::Serialize>(value: &T) -> CliResult<String> {
+    let mut s = serde_json::to_string_pretty(value)?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// Prints `value` as pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> CliResult<()> {
+    print!("{}", to_json(value)?);
+    Ok(())
+}

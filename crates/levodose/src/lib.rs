@@ -1,0 +1,25 @@
+//! levodose: the science behind the `levodose` workbench for levomilnacipran dose selection in
+//! research. Published data live in the compound monographs (`data/compounds/*.toml`, every value
+//! with its source); this crate turns them into exposure, transporter occupancy, label findings
+//! and decisions. It performs no I/O beyond parsing the data it is given.
+//!
+//! Research use only: nothing here is a prescription or dosing advice for a patient.
+
+pub mod error;
+pub mod finding;
+pub mod interactions;
+pub mod label;
+pub mod monograph;
+pub mod occupancy;
+pub mod pk;
+pub mod regimen;
+pub mod simulate;
+pub mod subject;
+pub mod units;
+
+pub use error::{Error, Result};
+pub use finding::{Finding, Severity};
+
+/// The note every report carries.
+pub const RESEARCH_USE_NOTE: &str = "Research use only: levodose designs and analyses studies; \
+it is not a prescription or dosing advice for any patient.";

@@ -1,0 +1,247 @@
+//! The monograph schema. Optional sections are absent for compounds where they are not needed
+//! (comparators carry identity, human PK and targets).
+
+use super::value::{Value, ValueList};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Monograph {
+    pub schema_version: u32,
+    pub compound: Compound,
+    pub references: BTreeMap<String, super::Reference>,
+    pub human: HumanPk,
+    pub targets: Targets,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Label>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interactions: Option<Interactions>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety: Option<Safety>,
+}
+
+/// Identity: names, molar masses (free base and salt), usual clinical dosing (for comparisons).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Compound {
+    pub name: String,
+    pub display_name: String,
+    pub class: String,
+    #[serde(default)]
+    pub synonyms: Vec<String>,
+    pub molar_mass_base_g_per_mol: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salt: Option<Salt>,
+    /// Usual once-daily maintenance doses (free base unless the note says otherwise).
+    pub usual_doses_mg: ValueList,
+    /// Usual dosing interval of the marketed product.
+    pub usual_tau_h: Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Salt {
+    pub name: String,
+    pub molar_mass_g_per_mol: Value,
+}
+
+/// Typical human PK of the marketed oral product, as apparent parameters (CL/F, V/F) with
+/// `bioavailability_fraction` = 1 unless absolute values are published.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HumanPk {
+    pub formulation: String,
+    pub weight_reference_kg: Value,
+    pub clearance_l_per_h: Value,
+    pub volume_l: Value,
+    pub ka_per_h: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lag_h: Option<Value>,
+    pub bioavailability_fraction: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intercompartmental_clearance_l_per_h: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peripheral_volume_l: Option<Value>,
+    pub unbound_fraction: Value,
+    /// Share of total clearance that is renal (fraction excreted unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renal_fraction: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crcl_reference_ml_per_min: Option<Value>,
+    /// Non-renal clearance factor g(CrCl) = 1 - s * (1 - CrCl/CrCl_ref) below the reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonrenal_crcl_slope_fraction: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fm_cyp3a4_fraction: Option<Value>,
+    /// Published checks that the parameters must reproduce (tests read these).
+    pub half_life_h: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tmax_low_h: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tmax_high_h: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steady_state_check: Option<SteadyStateCheck>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub renal_impairment: Vec<RenalGroup>,
+}
+
+/// A published steady-state exposure at a stated dose.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SteadyStateCheck {
+    pub dose_mg: Value,
+    pub tau_h: Value,
+    pub cmax_ng_per_ml: Value,
+    pub auc_tau_ng_h_per_ml: Value,
+}
+
+/// A renal-impairment group from a published PK study: its CrCl and AUC ratio to normal.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenalGroup {
+    pub group: String,
+    pub crcl_ml_per_min: Value,
+    pub auc_ratio: Value,
+}
+
+/// Transporter affinities and the occupancy basis.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Targets {
+    pub net_ki_nm: Value,
+    pub sert_ki_nm: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net_ic50_nm: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sert_ic50_nm: Option<Value>,
+    pub brain_to_plasma_unbound_ratio: Value,
+}
+
+/// Label rules (US prescribing information).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Label {
+    pub source: String,
+    pub capsule_strengths_mg: ValueList,
+    pub start_dose_mg: Value,
+    pub start_days: Value,
+    pub titration_step_mg: Value,
+    pub titration_min_interval_days: Value,
+    pub min_maintenance_mg: Value,
+    pub max_maintenance_mg: Value,
+    pub strong_cyp3a4_inhibitor_max_mg: Value,
+    pub maoi_stop_before_start_days: Value,
+    pub maoi_start_after_stop_days: Value,
+    pub renal: Vec<RenalCap>,
+    pub taper: Rule,
+}
+
+/// A renal band [crcl_min, crcl_max) with its maximum maintenance dose, or not recommended.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenalCap {
+    pub crcl_min_ml_per_min: f64,
+    pub crcl_max_ml_per_min: f64,
+    #[serde(default)]
+    pub max_dose_mg: Option<f64>,
+    #[serde(default)]
+    pub not_recommended: bool,
+    pub source: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A rule stated in words with its source.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub text: String,
+    pub source: String,
+}
+
+/// Class of a co-medication as far as levomilnacipran is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum ComedClass {
+    StrongCyp3a4Inhibitor,
+    ModerateCyp3a4Inhibitor,
+    WeakCyp3a4Inhibitor,
+    StrongCyp3a4Inducer,
+    ModerateCyp3a4Inducer,
+    WeakCyp3a4Inducer,
+    Maoi,
+}
+
+impl ComedClass {
+    pub fn key(self) -> &'static str {
+        match self {
+            ComedClass::StrongCyp3a4Inhibitor => "strong_cyp3a4_inhibitor",
+            ComedClass::ModerateCyp3a4Inhibitor => "moderate_cyp3a4_inhibitor",
+            ComedClass::WeakCyp3a4Inhibitor => "weak_cyp3a4_inhibitor",
+            ComedClass::StrongCyp3a4Inducer => "strong_cyp3a4_inducer",
+            ComedClass::ModerateCyp3a4Inducer => "moderate_cyp3a4_inducer",
+            ComedClass::WeakCyp3a4Inducer => "weak_cyp3a4_inducer",
+            ComedClass::Maoi => "maoi",
+        }
+    }
+    pub fn is_cyp3a4(self) -> bool {
+        !matches!(self, ComedClass::Maoi)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Interactions {
+    /// Remaining CYP3A4 activity r for each perpetrator class (static model), keyed by class.
+    pub class_activity_ratio: BTreeMap<String, Value>,
+    pub comedications: Vec<Comedication>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Comedication {
+    pub name: String,
+    pub class: ComedClass,
+    pub source: String,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_auc_ratio: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_cmax_ratio: Option<Value>,
+    /// Contraindicated in combination (e.g. linezolid, IV methylene blue).
+    #[serde(default)]
+    pub contraindicated: bool,
+}
+
+/// Safety tables by dose (0 = placebo).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Safety {
+    pub adverse_events: Vec<DoseTable>,
+    pub vital_signs: Vec<DoseTable>,
+    pub discontinuation_for_ae: DoseTable,
+}
+
+/// One outcome by dose: `values[i]` at `doses_mg[i]` (dose 0 = placebo), with group sizes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DoseTable {
+    pub name: String,
+    /// "all" or a subgroup such as "men".
+    #[serde(default = "all_population")]
+    pub population: String,
+    pub unit: String,
+    pub doses_mg: Vec<f64>,
+    pub values: Vec<f64>,
+    #[serde(default)]
+    pub n: Vec<u32>,
+    pub source: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+fn all_population() -> String {
+    "all".into()
+}

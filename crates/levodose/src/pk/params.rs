@@ -1,0 +1,83 @@
+//! PK parameters of one subject and the compartment state.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Apparent PK parameters of one subject (absorption parameters are those of the route used).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PkParams {
+    pub clearance_l_per_h: f64,
+    pub volume_l: f64,
+    pub ka_per_h: f64,
+    pub bioavailability: f64,
+    pub lag_h: f64,
+    /// Two-compartment disposition: (intercompartmental clearance L/h, peripheral volume L).
+    pub peripheral: Option<(f64, f64)>,
+}
+
+impl PkParams {
+    pub fn one_compartment(clearance_l_per_h: f64, volume_l: f64, ka_per_h: f64) -> Self {
+        PkParams { clearance_l_per_h, volume_l, ka_per_h, bioavailability: 1.0, lag_h: 0.0, peripheral: None }
+    }
+
+    /// Elimination rate constant k = CL/V (1/h).
+    pub fn k_per_h(&self) -> f64 {
+        self.clearance_l_per_h / self.volume_l
+    }
+
+    /// Slowest disposition or absorption rate (1/h), which sets the terminal half-life.
+    pub fn lambda_z_per_h(&self) -> f64 {
+        let disposition = match self.peripheral {
+            None => self.k_per_h(),
+            Some((q, v2)) => {
+                let (k10, k12, k21) = (self.k_per_h(), q / self.volume_l, q / v2);
+                let s = k10 + k12 + k21;
+                0.5 * (s - (s * s - 4.0 * k10 * k21).sqrt())
+            }
+        };
+        disposition.min(self.ka_per_h)
+    }
+
+    /// Terminal half-life ln 2 / lambda_z (h).
+    pub fn half_life_h(&self) -> f64 {
+        std::f64::consts::LN_2 / self.lambda_z_per_h()
+    }
+
+    /// Checks every parameter is finite and in a physical range; errors name the parameter.
+    pub fn validate(&self) -> Result<()> {
+        let pos = |name: &str, v: f64| -> Result<()> {
+            if !(v.is_finite() && v > 0.0 && v < 1e7) {
+                return Err(Error::input(name, format!("{v} must be a positive finite number")));
+            }
+            Ok(())
+        };
+        pos("clearance_l_per_h", self.clearance_l_per_h)?;
+        pos("volume_l", self.volume_l)?;
+        pos("ka_per_h", self.ka_per_h)?;
+        if !(self.bioavailability > 0.0 && self.bioavailability <= 1.0) {
+            return Err(Error::input("bioavailability", format!("{} must be above 0 and at most 1", self.bioavailability)));
+        }
+        if !(self.lag_h.is_finite() && (0.0..=48.0).contains(&self.lag_h)) {
+            return Err(Error::input("lag_h", format!("{} must be from 0 to 48 h", self.lag_h)));
+        }
+        if let Some((q, v2)) = self.peripheral {
+            pos("intercompartmental_clearance_l_per_h", q)?;
+            pos("peripheral_volume_l", v2)?;
+        }
+        Ok(())
+    }
+}
+
+/// Amounts (mg) in each compartment.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct State {
+    pub depot: f64,
+    pub central: f64,
+    pub peripheral: f64,
+}
+
+impl State {
+    pub fn body(&self) -> f64 {
+        self.central + self.peripheral
+    }
+}

@@ -1,0 +1,323 @@
+//! One-subject simulation of a scenario: regimen -> dose events -> exact PK -> free
+//! concentration -> NET/SERT occupancy, with exposure metrics and label findings.
+
+use crate::error::{check_range, Error, Result};
+use crate::finding::Finding;
+use crate::label::{self, LabelContext};
+use crate::monograph::Monograph;
+use crate::occupancy::{Basis, OccupancyModel, OccupancySummary};
+use crate::pk::{self, actions_from_doses, interval_profile, Cursor, ExposureMetrics, PkParams};
+use crate::regimen::{self, DoseEvent, Regimen, ResolveContext, Route, TitrationRule};
+use crate::subject::{individual_human, PkOverride, Subject};
+use serde::{Deserialize, Serialize};
+
+/// Longest simulation (days).
+pub const MAX_DAYS: u32 = 3650;
+
+/// Occupancy settings of a scenario.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OccupancyChoice {
+    pub basis: Option<Basis>,
+    pub brain_to_plasma_unbound_ratio: Option<f64>,
+}
+
+/// A simulation scenario (TOML file or CLI flags; flags override the file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    #[serde(default = "default_compound")]
+    pub compound: String,
+    #[serde(default = "default_species")]
+    pub species: String,
+    #[serde(default = "default_regimen")]
+    pub regimen: String,
+    #[serde(default = "default_days")]
+    pub days: u32,
+    #[serde(default = "default_step")]
+    pub step_h: f64,
+    #[serde(default)]
+    pub subject: Subject,
+    #[serde(default)]
+    pub occupancy: OccupancyChoice,
+    #[serde(default)]
+    pub pk: PkOverride,
+}
+
+fn default_compound() -> String {
+    "levomilnacipran".into()
+}
+fn default_species() -> String {
+    "human".into()
+}
+fn default_regimen() -> String {
+    "label-titration".into()
+}
+fn default_days() -> u32 {
+    14
+}
+fn default_step() -> f64 {
+    1.0
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            compound: default_compound(),
+            species: default_species(),
+            regimen: default_regimen(),
+            days: default_days(),
+            step_h: default_step(),
+            subject: Subject::default(),
+            occupancy: OccupancyChoice::default(),
+            pk: PkOverride::default(),
+        }
+    }
+}
+
+impl Scenario {
+    /// Parses a scenario from TOML text; `file` names it in errors.
+    pub fn from_toml_str(text: &str, file: &str) -> Result<Scenario> {
+        toml::from_str(text).map_err(|e| Error::input(format!("scenario {file}"), e.message().to_string()))
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        if self.days == 0 || self.days > MAX_DAYS {
+            return Err(Error::input("days", format!("{} is outside 1 to {MAX_DAYS}", self.days)));
+        }
+        check_range("step_h", self.step_h, 0.01, 24.0, "h")?;
+        if (self.days as f64 * 24.0 / self.step_h) > 2.0e6 {
+            return Err(Error::input("step_h", "the output grid would exceed 2 million points; use a larger step"));
+        }
+        if self.species != "human" {
+            return Err(Error::input("species", format!("\"{}\" is not supported by simulate; allowed: human (use `levodose translate` for rat and mouse)", self.species)));
+        }
+        self.subject.validate()
+    }
+}
+
+/// The individual parameters used, with the derived half-life.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParametersUsed {
+    pub clearance_l_per_h: f64,
+    pub volume_l: f64,
+    pub ka_per_h: f64,
+    pub bioavailability: f64,
+    pub lag_h: f64,
+    pub half_life_h: f64,
+    /// CL / CL_typical from renal function and co-medication.
+    pub clearance_factor: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DoseOut {
+    pub time_h: f64,
+    pub amount_mg: f64,
+    pub route: Route,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Occupancies {
+    pub net: OccupancySummary,
+    pub sert: OccupancySummary,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LastInterval {
+    pub start_h: f64,
+    pub end_h: f64,
+    pub cmax_ng_per_ml: f64,
+    /// Hours after the interval start.
+    pub tmax_h: f64,
+    pub cmin_ng_per_ml: f64,
+    pub cavg_ng_per_ml: f64,
+    pub auc_ng_h_per_ml: f64,
+    pub occupancy: Occupancies,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SteadyStateOut {
+    pub dose_mg: f64,
+    pub tau_h: f64,
+    pub cmax_ng_per_ml: f64,
+    pub tmax_h: f64,
+    pub cmin_ng_per_ml: f64,
+    pub cavg_ng_per_ml: f64,
+    pub auc_tau_ng_h_per_ml: f64,
+    pub accumulation_ratio: f64,
+    pub time_to_90pct_h: f64,
+    pub occupancy: Occupancies,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub last_interval: LastInterval,
+    pub steady_state: Option<SteadyStateOut>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfilePoint {
+    pub time_h: f64,
+    pub conc_ng_per_ml: f64,
+    pub free_conc_ng_per_ml: f64,
+    pub net_occupancy: f64,
+    pub sert_occupancy: f64,
+}
+
+/// The result of `simulate`; field names are the JSON interface (DESIGN.md §5).
+#[derive(Debug, Clone, Serialize)]
+pub struct Simulation {
+    pub compound: String,
+    pub species: String,
+    pub regimen: String,
+    pub research_note: &'static str,
+    pub parameters: ParametersUsed,
+    pub occupancy_model: OccupancyModel,
+    pub dose_events: Vec<DoseOut>,
+    pub summary: Summary,
+    pub profile: Vec<ProfilePoint>,
+    pub findings: Vec<Finding>,
+    /// Assumptions and derivations the numbers rest on.
+    pub notes: Vec<String>,
+}
+
+/// Resolves the regimen text against the compound (label titration rule, salt, mg/kg).
+pub fn parse_regimen(m: &Monograph, text: &str) -> Result<Regimen> {
+    let rule = m.label.as_ref().map(TitrationRule::from_label);
+    regimen::parse(text, rule.as_ref())
+}
+
+/// Steady state of `seg` as metrics and occupancy.
+pub fn steady_state_out(params: &PkParams, occ: &OccupancyModel, dose: &DoseEvent, tau_h: f64) -> Result<SteadyStateOut> {
+    let ss = pk::steady_state(params, dose, tau_h)?;
+    let m = ss.profile.metrics;
+    let (net, sert) = occ.summary(&ss.profile.samples, m.cmin_ng_per_ml, m.cmax_ng_per_ml);
+    Ok(SteadyStateOut {
+        dose_mg: dose.amount_mg,
+        tau_h,
+        cmax_ng_per_ml: m.cmax_ng_per_ml,
+        tmax_h: m.tmax_h,
+        cmin_ng_per_ml: m.cmin_ng_per_ml,
+        cavg_ng_per_ml: m.cavg_ng_per_ml,
+        auc_tau_ng_h_per_ml: m.auc_ng_h_per_ml,
+        accumulation_ratio: ss.accumulation_ratio,
+        time_to_90pct_h: ss.time_to_90pct_h,
+        occupancy: Occupancies { net, sert },
+    })
+}
+
+/// Runs a scenario for one subject.
+pub fn run(m: &Monograph, sc: &Scenario) -> Result<Simulation> {
+    sc.validate()?;
+    let regimen = parse_regimen(m, &sc.regimen)?;
+    let ind = individual_human(m, &sc.subject, &sc.pk)?;
+    let params = ind.params;
+    let basis = sc.occupancy.basis.unwrap_or_default();
+    let occ = OccupancyModel::from_monograph(m, basis, sc.occupancy.brain_to_plasma_unbound_ratio, None)?;
+    let ctx = ResolveContext {
+        weight_kg: sc.subject.weight_kg,
+        molar_mass_base: m.compound.molar_mass_base_g_per_mol.value,
+        molar_mass_salt: m.salt_molar_mass(),
+        days: sc.days,
+    };
+    let doses = regimen.events(&ctx)?;
+    if doses.is_empty() {
+        return Err(Error::input("regimen", format!("no dose falls within the {} simulated days", sc.days)));
+    }
+    if doses.iter().any(|d| d.route.is_extravascular()) && doses.iter().any(|d| d.route.is_extravascular() && d.route != doses[0].route) {
+        return Err(Error::input("regimen", "one extravascular route per simulation (po or ip)"));
+    }
+    let horizon = sc.days as f64 * 24.0;
+    let n = (horizon / sc.step_h).round() as usize;
+    let times: Vec<f64> = (0..=n).map(|i| (i as f64 * sc.step_h).min(horizon)).collect();
+    let conc = pk::concentrations(&params, &doses, &times)?;
+    let profile = times
+        .iter()
+        .zip(&conc)
+        .map(|(&t, &c)| ProfilePoint {
+            time_h: t,
+            conc_ng_per_ml: c,
+            free_conc_ng_per_ml: occ.free_ng_per_ml(c),
+            net_occupancy: occ.net(c),
+            sert_occupancy: occ.sert(c),
+        })
+        .collect();
+
+    // Last dosing interval: from the last dose to one interval later (or the end of the run).
+    let last = *doses.last().unwrap_or(&doses[0]);
+    let maint = regimen.maintenance();
+    let tau_last = maint.and_then(|s| s.frequency.tau_h()).unwrap_or(horizon - last.time_h);
+    let end = (last.time_h + tau_last).min(horizon).max(last.time_h + 1e-6);
+    let actions = actions_from_doses(&params, &doses);
+    let mut cur = Cursor::new(&params, &actions);
+    cur.advance_to(last.time_h);
+    let li = interval_profile(&cur, end - last.time_h);
+    let ExposureMetrics { cmax_ng_per_ml, tmax_h, cmin_ng_per_ml, cavg_ng_per_ml, auc_ng_h_per_ml } = li.metrics;
+    let (net, sert) = occ.summary(&li.samples, cmin_ng_per_ml, cmax_ng_per_ml);
+    let last_interval = LastInterval {
+        start_h: last.time_h,
+        end_h: end,
+        cmax_ng_per_ml,
+        tmax_h,
+        cmin_ng_per_ml,
+        cavg_ng_per_ml,
+        auc_ng_h_per_ml,
+        occupancy: Occupancies { net, sert },
+    };
+
+    let mut notes = ind.notes.clone();
+    let steady_state = match maint.and_then(|s| s.frequency.tau_h().map(|tau| (s, tau))) {
+        Some((seg, tau)) => {
+            let dose = DoseEvent {
+                time_h: 0.0,
+                amount_mg: label::segment_base_mg(seg, &ctx).unwrap_or(last.amount_mg),
+                route: seg.route,
+                infusion_h: seg.infusion_h,
+            };
+            Some(steady_state_out(&params, &occ, &dose, tau)?)
+        }
+        None => {
+            notes.push("the last segment is a single dose: no steady state".into());
+            None
+        }
+    };
+    let findings = label::check(
+        m,
+        &regimen,
+        &LabelContext { species: &sc.species, crcl_ml_per_min: sc.subject.crcl_ml_per_min, comedications: &ind.comedications, resolve: ctx },
+    );
+    notes.push(format!(
+        "occupancy basis {}: K(NET) {} nM, K(SERT) {} nM, fu {}, Kp,uu {}; in vivo occupancy of milnacipran (PET) is far below such predictions, so read these as upper bounds",
+        occ.basis.as_str(),
+        occ.net_k_nm,
+        occ.sert_k_nm,
+        occ.unbound_fraction,
+        occ.brain_to_plasma_unbound_ratio
+    ));
+    for (name, v) in [("ka_per_h", &m.human.ka_per_h), ("volume_l", &m.human.volume_l), ("clearance_l_per_h", &m.human.clearance_l_per_h)] {
+        if v.status != crate::monograph::Status::Published {
+            notes.push(format!("{name} {} {} is {}: {}", v.value, v.unit, v.status, v.note));
+        }
+    }
+    Ok(Simulation {
+        compound: m.compound.name.clone(),
+        species: sc.species.clone(),
+        regimen: regimen.to_string(),
+        research_note: crate::RESEARCH_USE_NOTE,
+        parameters: ParametersUsed {
+            clearance_l_per_h: params.clearance_l_per_h,
+            volume_l: params.volume_l,
+            ka_per_h: params.ka_per_h,
+            bioavailability: params.bioavailability,
+            lag_h: params.lag_h,
+            half_life_h: params.half_life_h(),
+            clearance_factor: ind.clearance_factor,
+        },
+        occupancy_model: occ,
+        dose_events: doses.iter().map(|d| DoseOut { time_h: d.time_h, amount_mg: d.amount_mg, route: d.route }).collect(),
+        summary: Summary { last_interval, steady_state },
+        profile,
+        findings,
+        notes,
+    })
+}

@@ -1,0 +1,130 @@
+//! One subject's covariates and the individual PK parameters they imply.
+//!
+//! Clearance by renal function and CYP3A4 co-medication:
+//!   CL = CL_ref [fe rr + g(rr) ((1 - fe - fm) + fm r)]
+//! with fe the renal fraction, rr = CrCl / CrCl_ref, g(rr) = 1 - s (1 - rr) below the reference
+//! (1 above it), fm the CYP3A4 fraction and r the remaining CYP3A4 activity. Without renal or
+//! interaction data in the monograph the corresponding factor is 1.
+
+use crate::error::{check_range, Error, Result};
+use crate::interactions::{self, ResolvedComed};
+use crate::monograph::Monograph;
+use crate::pk::PkParams;
+use serde::{Deserialize, Serialize};
+
+/// Covariates of one subject. None = the monograph's typical subject.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subject {
+    #[serde(default)]
+    pub weight_kg: Option<f64>,
+    #[serde(default)]
+    pub crcl_ml_per_min: Option<f64>,
+    #[serde(default)]
+    pub comedications: Vec<String>,
+}
+
+/// User overrides of the typical PK parameters (scenario `[pk]`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PkOverride {
+    pub clearance_l_per_h: Option<f64>,
+    pub volume_l: Option<f64>,
+    pub ka_per_h: Option<f64>,
+    pub bioavailability: Option<f64>,
+    pub lag_h: Option<f64>,
+    pub intercompartmental_clearance_l_per_h: Option<f64>,
+    pub peripheral_volume_l: Option<f64>,
+}
+
+/// Individual parameters with the reasons they differ from the typical subject.
+#[derive(Debug, Clone, Serialize)]
+pub struct Individual {
+    pub params: PkParams,
+    /// CL / CL_typical from renal function and co-medication.
+    pub clearance_factor: f64,
+    pub comedications: Vec<ResolvedComed>,
+    pub notes: Vec<String>,
+}
+
+impl Subject {
+    pub fn validate(&self) -> Result<()> {
+        if let Some(w) = self.weight_kg {
+            check_range("weight_kg", w, 0.005, 400.0, "kg")?;
+        }
+        if let Some(c) = self.crcl_ml_per_min {
+            check_range("crcl_ml_per_min", c, 0.0, 250.0, "mL/min")?;
+        }
+        Ok(())
+    }
+}
+
+/// Typical human parameters of the monograph with the user's overrides applied.
+pub fn typical_human(m: &Monograph, over: &PkOverride) -> Result<PkParams> {
+    let h = &m.human;
+    let peripheral = match (
+        over.intercompartmental_clearance_l_per_h.or(h.intercompartmental_clearance_l_per_h.as_ref().map(|v| v.value)),
+        over.peripheral_volume_l.or(h.peripheral_volume_l.as_ref().map(|v| v.value)),
+    ) {
+        (Some(q), Some(v2)) => Some((q, v2)),
+        (None, None) => None,
+        _ => {
+            return Err(Error::input(
+                "pk",
+                "a two-compartment model needs both intercompartmental_clearance_l_per_h and peripheral_volume_l",
+            ))
+        }
+    };
+    let p = PkParams {
+        clearance_l_per_h: over.clearance_l_per_h.unwrap_or(h.clearance_l_per_h.value),
+        volume_l: over.volume_l.unwrap_or(h.volume_l.value),
+        ka_per_h: over.ka_per_h.unwrap_or(h.ka_per_h.value),
+        bioavailability: over.bioavailability.unwrap_or(h.bioavailability_fraction.value),
+        lag_h: over.lag_h.unwrap_or(h.lag_h.as_ref().map(|v| v.value).unwrap_or(0.0)),
+        peripheral,
+    };
+    p.validate()?;
+    Ok(p)
+}
+
+/// Clearance multiplier for renal function `crcl` and remaining CYP3A4 activity `r`.
+pub fn clearance_factor(m: &Monograph, crcl_ml_per_min: Option<f64>, r: f64) -> f64 {
+    let h = &m.human;
+    let fe = h.renal_fraction.as_ref().map(|v| v.value).unwrap_or(0.0);
+    let fm = h.fm_cyp3a4_fraction.as_ref().map(|v| v.value).unwrap_or(0.0);
+    let (rr, g) = match (crcl_ml_per_min, &h.crcl_reference_ml_per_min) {
+        (Some(c), Some(reference)) => {
+            let rr = c / reference.value;
+            let s = h.nonrenal_crcl_slope_fraction.as_ref().map(|v| v.value).unwrap_or(0.0);
+            (rr, if rr < 1.0 { 1.0 - s * (1.0 - rr) } else { 1.0 })
+        }
+        _ => (1.0, 1.0),
+    };
+    fe * rr + g * ((1.0 - fe - fm) + fm * r)
+}
+
+/// Individual human parameters for `subject`.
+pub fn individual_human(m: &Monograph, subject: &Subject, over: &PkOverride) -> Result<Individual> {
+    subject.validate()?;
+    let mut params = typical_human(m, over)?;
+    let comeds = interactions::resolve(m, &subject.comedications)?;
+    let r = interactions::combined_activity(&comeds).max(0.0);
+    let factor = clearance_factor(m, subject.crcl_ml_per_min, r);
+    let mut notes = Vec::new();
+    if subject.crcl_ml_per_min.is_some() && m.human.crcl_reference_ml_per_min.is_none() {
+        notes.push(format!("{} has no renal-function data; CrCl does not change its clearance", m.compound.name));
+    }
+    for c in &comeds {
+        if c.cyp3a4_activity.is_some() {
+            notes.push(format!("{}: {}", c.name, c.basis));
+        }
+    }
+    if comeds.iter().filter(|c| c.cyp3a4_activity.is_some()).count() > 1 {
+        notes.push("several CYP3A4 perpetrators: remaining activities multiplied (an assumption)".into());
+    }
+    if !(factor.is_finite() && factor > 0.0) {
+        return Err(Error::input("crcl_ml_per_min", "renal function and co-medication leave no clearance; check the inputs"));
+    }
+    params.clearance_l_per_h *= factor;
+    Ok(Individual { params, clearance_factor: factor, comedications: comeds, notes })
+}
