@@ -67,8 +67,8 @@ fn resolve_one(
     })
 }
 
-/// Combined remaining CYP3A4 activity of several perpetrators: the product of their r, floored at
-/// 0 (complete inhibition). With one perpetrator the observed ratio is reproduced exactly.
+/// Combined remaining CYP3A4 activity of several perpetrators: the product of their r. With one
+/// perpetrator the observed ratio is reproduced exactly.
 pub fn combined_activity(comeds: &[ResolvedComed]) -> f64 {
     comeds.iter().filter_map(|c| c.cyp3a4_activity).product::<f64>()
 }

@@ -7,5 +7,6 @@ pub mod facts;
 pub mod lint;
 pub mod optimize;
 pub mod simulate;
+pub mod simulate_population;
 pub mod translate;
 pub mod trial;

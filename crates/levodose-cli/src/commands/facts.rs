@@ -1,0 +1,65 @@
+//! `levodose facts`: the monograph with sources, flagging derived and assumed values.
+
+use crate::error::CliResult;
+use crate::output::print_json;
+use levodose::monograph::{self, Monograph};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  levodose facts\n  levodose facts --compound duloxetine --json\n  levodose facts --monograph my_compound.toml")]
+pub struct Args {
+    /// Compound (built-in: levomilnacipran, duloxetine, venlafaxine, desvenlafaxine).
+    #[arg(long, default_value = "levomilnacipran")]
+    pub compound: String,
+    /// Use this monograph file instead of the built-in one.
+    #[arg(long)]
+    pub monograph: Option<PathBuf>,
+    /// Print the whole monograph as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Loads the built-in monograph or the file given with `--monograph`.
+pub fn load(compound: &str, file: Option<&PathBuf>) -> CliResult<Monograph> {
+    match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                crate::error::CliError::input(format!("--monograph {}: cannot read: {e}", path.display()))
+            })?;
+            Ok(monograph::from_toml_str(&text, &path.display().to_string())?)
+        }
+        None => Ok(monograph::builtin(compound)?),
+    }
+}
+
+pub fn run(args: Args) -> CliResult {
+    let m = load(&args.compound, args.monograph.as_ref())?;
+    if args.json {
+        #[derive(serde::Serialize)]
+        struct Out<'a> {
+            monograph: &'a Monograph,
+            facts: Vec<monograph::FactRow>,
+        }
+        return print_json(&Out { monograph: &m, facts: m.facts() });
+    }
+    println!("{} ({})", m.compound.display_name, m.compound.class);
+    println!("{}\n", crate::research_note());
+    let rows = m.facts();
+    let kw = rows.iter().map(|r| r.key.len()).max().unwrap_or(10).min(58);
+    for r in &rows {
+        let flag = match r.status.as_str() {
+            "derived" => " [DERIVED]",
+            "assumed" => " [ASSUMED]",
+            _ => "",
+        };
+        println!("{:<kw$}  {:>12} {:<8} {:<12}{}", r.key, r.value, r.unit, r.source, flag);
+        if !r.note.is_empty() && !flag.is_empty() {
+            println!("{:<kw$}    note: {}", "", r.note);
+        }
+    }
+    println!("\nReferences:");
+    for (k, r) in &m.references {
+        println!("  {k}: {}{}", r.citation, if r.address.is_empty() { String::new() } else { format!(" <{}>", r.address) });
+    }
+    Ok(())
+}

@@ -1,0 +1,222 @@
+//! `levodose simulate`: concentration, free concentration and NET/SERT occupancy for a regimen.
+
+use crate::error::{CliError, CliResult};
+use crate::output::{ensure_dir, print_json, to_json, write_atomic};
+use crate::plot::Chart;
+use levodose::monograph::Monograph;
+use levodose::occupancy::Basis;
+use levodose::simulate::{self, Scenario, Simulation};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Occupancy basis: occupancy = C_u / (C_u + K), with C_u the free plasma concentration (times the
+brain-to-plasma unbound ratio, default 1, an assumption) and K the binding Ki (default) or the uptake
+IC50 (--occupancy-basis ic50). Ki is the default because PET measures binding. No PET data exist for
+levomilnacipran; for racemic milnacipran, PET occupancy (Nogami 2013: NET 40 % at 100 mg/day) is far
+below the free-plasma prediction, so treat absolute occupancies as upper bounds and compare doses on
+one basis.
+
+Examples:
+  levodose simulate --regimen label-titration --days 14
+  levodose simulate --regimen \"120mg qd\" --days 14 --json
+  levodose simulate --regimen \"80mg qd\" --crcl 45 --comed ketoconazole
+  levodose simulate examples/desolve_reference.toml --json
+  levodose simulate --regimen label-titration --out results/";
+
+#[derive(clap::Args)]
+#[command(after_help = AFTER_HELP, allow_negative_numbers = true)]
+pub struct Args {
+    /// Scenario file (TOML); flags override it.
+    pub scenario: Option<PathBuf>,
+    /// Compound (built-in: levomilnacipran, duloxetine, venlafaxine, desvenlafaxine).
+    #[arg(long)]
+    pub compound: Option<String>,
+    /// Use this monograph file instead of the built-in one.
+    #[arg(long)]
+    pub monograph: Option<PathBuf>,
+    /// Regimen, e.g. "label-titration", "label-titration:80", "40mg qd", "20mg qd d1-2; 40mg qd d3-".
+    #[arg(long)]
+    pub regimen: Option<String>,
+    /// Days to simulate (1-3650).
+    #[arg(long)]
+    pub days: Option<u32>,
+    /// Output grid step in hours (0.01-24; default 1).
+    #[arg(long)]
+    pub step_h: Option<f64>,
+    /// Creatinine clearance, mL/min (0-250).
+    #[arg(long)]
+    pub crcl: Option<f64>,
+    /// Body weight, kg (for mg/kg doses).
+    #[arg(long)]
+    pub weight_kg: Option<f64>,
+    /// Co-medication by name (repeatable), e.g. ketoconazole, carbamazepine, phenelzine.
+    #[arg(long = "comed")]
+    pub comed: Vec<String>,
+    /// Occupancy basis: ki (binding, default) or ic50 (uptake inhibition).
+    #[arg(long)]
+    pub occupancy_basis: Option<String>,
+    /// Brain-to-plasma unbound concentration ratio Kp,uu (default 1, an assumption).
+    #[arg(long)]
+    pub brain_ratio: Option<f64>,
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Write profile.csv, summary.json, concentration.svg and occupancy.svg to this directory.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Simulate a virtual population of N subjects.
+    #[arg(long)]
+    pub subjects: Option<usize>,
+    /// Seed of the random generator (population runs).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// CSV of individual parameters (ID, CL, V, KA; optional F, LAG, CRCL, WT).
+    #[arg(long)]
+    pub parameters: Option<PathBuf>,
+    /// Omit profile arrays from the JSON (large populations).
+    #[arg(long)]
+    pub no_profile: bool,
+    /// Target expression, e.g. "net_occupancy.trough>=0.8" (repeatable; population runs).
+    #[arg(long = "target")]
+    pub target: Vec<String>,
+}
+
+/// The scenario from the file (if any) with the flags applied on top.
+pub fn scenario_from_args(args: &Args) -> CliResult<Scenario> {
+    let mut sc = match &args.scenario {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| CliError::input(format!("scenario {}: cannot read: {e}", path.display())))?;
+            Scenario::from_toml_str(&text, &path.display().to_string())?
+        }
+        None => Scenario::default(),
+    };
+    if let Some(c) = &args.compound {
+        sc.compound = c.clone();
+    }
+    if let Some(r) = &args.regimen {
+        sc.regimen = r.clone();
+    }
+    if let Some(d) = args.days {
+        sc.days = d;
+    }
+    if let Some(s) = args.step_h {
+        sc.step_h = s;
+    }
+    if args.crcl.is_some() {
+        sc.subject.crcl_ml_per_min = args.crcl;
+    }
+    if args.weight_kg.is_some() {
+        sc.subject.weight_kg = args.weight_kg;
+    }
+    if !args.comed.is_empty() {
+        sc.subject.comedications = args.comed.clone();
+    }
+    if let Some(b) = &args.occupancy_basis {
+        sc.occupancy.basis = Some(Basis::parse(b)?);
+    }
+    if args.brain_ratio.is_some() {
+        sc.occupancy.brain_to_plasma_unbound_ratio = args.brain_ratio;
+    }
+    Ok(sc)
+}
+
+pub fn run(args: Args) -> CliResult {
+    let sc = scenario_from_args(&args)?;
+    let m: Monograph = super::facts::load(&sc.compound, args.monograph.as_ref())?;
+    if args.subjects.is_some() || args.parameters.is_some() {
+        return super::simulate_population::run(&args, sc, &m);
+    }
+    let sim = simulate::run(&m, &sc)?;
+    if let Some(dir) = &args.out {
+        write_outputs(dir, &sim)?;
+    }
+    if args.json {
+        print_json(&sim)?;
+    } else {
+        print_table(&sim);
+        if let Some(dir) = &args.out {
+            println!("\nWrote profile.csv, summary.json, concentration.svg, occupancy.svg to {}", dir.display());
+        }
+    }
+    Ok(())
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1} %", 100.0 * x)
+}
+
+fn print_table(sim: &Simulation) {
+    println!("{} | {} | regimen: {}", sim.compound, sim.species, sim.regimen);
+    let p = &sim.parameters;
+    println!(
+        "parameters: CL/F {:.2} L/h, V/F {:.1} L, ka {:.3} /h, lag {:.1} h, t1/2 {:.1} h (clearance factor {:.3})",
+        p.clearance_l_per_h, p.volume_l, p.ka_per_h, p.lag_h, p.half_life_h, p.clearance_factor
+    );
+    if let Some(ss) = &sim.summary.steady_state {
+        println!("\nSteady state, {} mg every {} h:", ss.dose_mg, ss.tau_h);
+        println!("  Cmax {:.1} ng/mL at {:.2} h | Cmin {:.1} ng/mL | Cavg {:.1} ng/mL | AUCtau {:.0} ng*h/mL", ss.cmax_ng_per_ml, ss.tmax_h, ss.cmin_ng_per_ml, ss.cavg_ng_per_ml, ss.auc_tau_ng_h_per_ml);
+        println!("  accumulation ratio {:.2} | 90 % of steady state after {:.1} h", ss.accumulation_ratio, ss.time_to_90pct_h);
+        let o = &ss.occupancy;
+        println!("  NET occupancy  trough {} | peak {} | average {}", pct(o.net.trough), pct(o.net.peak), pct(o.net.average));
+        println!("  SERT occupancy trough {} | peak {} | average {}", pct(o.sert.trough), pct(o.sert.peak), pct(o.sert.average));
+    }
+    let li = &sim.summary.last_interval;
+    println!("\nLast interval {:.0}-{:.0} h:", li.start_h, li.end_h);
+    println!("  Cmax {:.1} ng/mL at {:.2} h | Cmin {:.1} ng/mL | Cavg {:.1} ng/mL | AUC {:.0} ng*h/mL", li.cmax_ng_per_ml, li.tmax_h, li.cmin_ng_per_ml, li.cavg_ng_per_ml, li.auc_ng_h_per_ml);
+    println!(
+        "  NET occupancy trough {} average {} | SERT trough {} average {}",
+        pct(li.occupancy.net.trough),
+        pct(li.occupancy.net.average),
+        pct(li.occupancy.sert.trough),
+        pct(li.occupancy.sert.average)
+    );
+    println!("\nFindings:");
+    if sim.findings.is_empty() {
+        println!("  none");
+    }
+    for f in &sim.findings {
+        println!("  [{}] {}: {} ({})", f.severity, f.code, f.message, f.source);
+    }
+    println!("\nNotes:");
+    for n in &sim.notes {
+        println!("  - {n}");
+    }
+    println!("\n{}", sim.research_note);
+}
+
+fn write_outputs(dir: &std::path::Path, sim: &Simulation) -> CliResult {
+    ensure_dir(dir)?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["time_h", "conc_ng_per_ml", "free_conc_ng_per_ml", "net_occupancy", "sert_occupancy"])
+        .map_err(|e| CliError::Internal(e.into()))?;
+    for p in &sim.profile {
+        w.write_record([p.time_h, p.conc_ng_per_ml, p.free_conc_ng_per_ml, p.net_occupancy, p.sert_occupancy].map(|x| format!("{x}")))
+            .map_err(|e| CliError::Internal(e.into()))?;
+    }
+    let csv_bytes = w.into_inner().map_err(|e| CliError::Internal(anyhow::anyhow!("csv: {e}")))?;
+    let doses: Vec<(f64, String)> = sim.dose_events.iter().map(|d| (d.time_h, String::new())).collect();
+    let mut conc = Chart::new(format!("{}: {}", sim.compound, sim.regimen), "time (h)", "plasma concentration (ng/mL)")
+        .line("total", sim.profile.iter().map(|p| (p.time_h, p.conc_ng_per_ml)).collect())
+        .dashed("free", sim.profile.iter().map(|p| (p.time_h, p.free_conc_ng_per_ml)).collect());
+    conc.vlines = doses.clone();
+    conc.note = Some(format!("ticks on the time axis mark doses. {}", levodose::RESEARCH_USE_NOTE));
+    let mut occ = Chart::new(
+        format!("Transporter occupancy ({} basis)", sim.occupancy_model.basis.as_str()),
+        "time (h)",
+        "occupancy (fraction)",
+    )
+    .line("NET", sim.profile.iter().map(|p| (p.time_h, p.net_occupancy)).collect())
+    .line("SERT", sim.profile.iter().map(|p| (p.time_h, p.sert_occupancy)).collect());
+    occ.y_range = Some((0.0, 1.0));
+    occ.vlines = doses;
+    occ.note = Some("Kp,uu and in vitro K are assumptions: in vivo occupancy may be far lower (milnacipran PET).".into());
+    let summary = to_json(sim)?;
+    let conc_svg = conc.render_svg()?;
+    let occ_svg = occ.render_svg()?;
+    write_atomic(dir, "profile.csv", &csv_bytes)?;
+    write_atomic(dir, "concentration.svg", conc_svg.as_bytes())?;
+    write_atomic(dir, "occupancy.svg", occ_svg.as_bytes())?;
+    write_atomic(dir, "summary.json", summary.as_bytes())?;
+    Ok(())
+}

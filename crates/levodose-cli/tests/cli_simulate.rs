@@ -1,0 +1,125 @@
+//! `levodose simulate` and `facts` end to end: the acceptance commands, exit codes, files.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn levodose(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_levodose"))
+        .args(args)
+        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .output()
+        .unwrap()
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = levodose(args);
+    assert!(out.status.success(), "{:?}: {}", args, String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn codes(v: &serde_json::Value) -> Vec<(String, String)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap().to_string(), f["severity"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// LABEL: 120 mg qd steady state Cmax 341 ng/mL, AUC(0-24) 5196 ng*h/mL, Tmax 6-8 h, t1/2 ~12 h.
+#[test]
+fn steady_state_120mg_matches_label() {
+    let v = json(&["simulate", "--regimen", "120mg qd", "--days", "14", "--json"]);
+    let ss = &v["summary"]["steady_state"];
+    let cmax = ss["cmax_ng_per_ml"].as_f64().unwrap();
+    let auc = ss["auc_tau_ng_h_per_ml"].as_f64().unwrap();
+    let tmax = ss["tmax_h"].as_f64().unwrap();
+    assert!((cmax / 341.0 - 1.0).abs() < 0.10, "Cmax {cmax}");
+    assert!((auc / 5196.0 - 1.0).abs() < 0.10, "AUC {auc}");
+    assert!((6.0..=8.0).contains(&tmax), "Tmax {tmax}");
+    let t_half = v["parameters"]["half_life_h"].as_f64().unwrap();
+    assert!((11.0..=13.5).contains(&t_half));
+    for key in ["compound", "species", "dose_events", "profile", "findings"] {
+        assert!(!v[key].is_null(), "{key}");
+    }
+    for key in ["start_h", "end_h", "cmax_ng_per_ml", "tmax_h", "cmin_ng_per_ml", "cavg_ng_per_ml", "auc_ng_h_per_ml"] {
+        assert!(v["summary"]["last_interval"][key].is_number(), "{key}");
+    }
+    for t in ["net", "sert"] {
+        for k in ["trough", "peak", "average"] {
+            let x = ss["occupancy"][t][k].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&x));
+        }
+    }
+    let p = &v["profile"][10];
+    for key in ["time_h", "conc_ng_per_ml", "free_conc_ng_per_ml", "net_occupancy", "sert_occupancy"] {
+        assert!(p[key].is_number(), "{key}");
+    }
+}
+
+#[test]
+fn acceptance_findings() {
+    assert!(codes(&json(&["simulate", "--regimen", "120mg qd", "--comed", "ketoconazole", "--json"])).iter().any(|c| c.0 == "cyp3a4_inhibitor_cap_exceeded"));
+    assert!(codes(&json(&["simulate", "--regimen", "80mg qd", "--crcl", "20", "--json"])).iter().any(|c| c.0 == "renal_cap_exceeded"));
+    assert!(codes(&json(&["simulate", "--comed", "phenelzine", "--json"])).iter().any(|c| c.1 == "error"));
+    let v = json(&["simulate", "--regimen", "label-titration", "--days", "5", "--json"]);
+    let amounts: Vec<f64> = v["dose_events"].as_array().unwrap().iter().map(|d| d["amount_mg"].as_f64().unwrap()).collect();
+    assert_eq!(&amounts[..3], &[20.0, 20.0, 40.0]);
+}
+
+#[test]
+fn desolve_reference_through_scenario_file() {
+    let v = json(&["simulate", "examples/desolve_reference.toml", "--json"]);
+    let csv = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/pk/onecpt_desolve.csv")).unwrap();
+    let prof = v["profile"].as_array().unwrap();
+    let mut worst = 0.0f64;
+    for (line, p) in csv.lines().skip(1).zip(prof) {
+        let c: f64 = line.split(',').nth(1).unwrap().parse().unwrap();
+        if c > 1e-3 {
+            worst = worst.max((p["conc_ng_per_ml"].as_f64().unwrap() - c).abs() / c);
+        }
+    }
+    assert!(worst < 1e-6, "{worst}");
+}
+
+#[test]
+fn bad_input_exits_2_with_a_message() {
+    for args in [
+        vec!["simulate", "--regimen", "40mgg qd"],
+        vec!["simulate", "--regimen", "-5mg qd"],
+        vec!["simulate", "--compound", "aspirin"],
+        vec!["simulate", "--comed", "grapefruit"],
+        vec!["simulate", "--days", "0"],
+        vec!["simulate", "--days", "99999"],
+        vec!["simulate", "--crcl", "-3"],
+        vec!["simulate", "--weight-kg", "5000"],
+        vec!["simulate", "--regimen", "10mg/kg ip qd"],
+        vec!["simulate", "--occupancy-basis", "kd"],
+        vec!["simulate", "no/such/file.toml"],
+        vec!["simulate", "--step-h", "0"],
+        vec!["facts", "--compound", "nothing"],
+    ] {
+        let out = levodose(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("error"), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn out_dir_gets_all_files_and_facts_lists_sources() {
+    let dir = std::env::temp_dir().join(format!("levodose-sim-{}", std::process::id()));
+    let out = levodose(&["simulate", "--regimen", "label-titration", "--out", dir.to_str().unwrap()]);
+    assert!(out.status.success());
+    for f in ["profile.csv", "summary.json", "concentration.svg", "occupancy.svg"] {
+        let text = std::fs::read_to_string(dir.join(f)).unwrap();
+        assert!(text.len() > 100, "{f}");
+    }
+    let csv = std::fs::read_to_string(dir.join("profile.csv")).unwrap();
+    assert!(csv.starts_with("time_h,conc_ng_per_ml,free_conc_ng_per_ml,net_occupancy,sert_occupancy"));
+    assert!(std::fs::read_dir(&dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains(".tmp")));
+    std::fs::remove_dir_all(&dir).ok();
+    let facts = String::from_utf8(levodose(&["facts"]).stdout).unwrap();
+    assert!(facts.contains("[DERIVED]") && facts.contains("[ASSUMED]") && facts.contains("CHEN-RENAL"));
+}

@@ -1,0 +1,49 @@
+//! Every `levodose ...` line in the README's sh blocks runs and exits 0.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Splits a shell line into words, honouring double quotes.
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for ch in line.chars() {
+        match ch {
+            '"' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[test]
+fn readme_examples_run() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let mut in_sh = false;
+    let mut ran = 0;
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            in_sh = line.trim() == "```sh";
+            continue;
+        }
+        let line = line.trim();
+        if !in_sh || !line.starts_with("levodose ") {
+            continue;
+        }
+        let args = words(line);
+        let out = Command::new(env!("CARGO_BIN_EXE_levodose")).args(&args[1..]).current_dir(&root).output().unwrap();
+        assert!(out.status.success(), "README example failed: {line}\n{}", String::from_utf8_lossy(&out.stderr));
+        ran += 1;
+    }
+    assert!(ran >= 5, "only {ran} README examples found");
+}
