@@ -7,8 +7,12 @@ use std::path::{Path, PathBuf};
 
 /// Creates the output directory (and parents). Errors name the path.
 pub fn ensure_dir(dir: &Path) -> CliResult<()> {
-    fs::create_dir_all(dir)
-        .map_err(|e| CliError::input(format!("--out {}: cannot create directory: {e}", dir.display())))
+    fs::create_dir_all(dir).map_err(|e| {
+        CliError::input(format!(
+            "--out {}: cannot create directory: {e}",
+            dir.display()
+        ))
+    })
 }
 
 /// Writes `bytes` to `dir/name` atomically: a temporary file in the same directory, then rename,

@@ -56,7 +56,11 @@ const PALETTE: [RGBColor; 6] = [
 ];
 
 impl Chart {
-    pub fn new(title: impl Into<String>, x_label: impl Into<String>, y_label: impl Into<String>) -> Self {
+    pub fn new(
+        title: impl Into<String>,
+        x_label: impl Into<String>,
+        y_label: impl Into<String>,
+    ) -> Self {
         Chart {
             title: title.into(),
             x_label: x_label.into(),
@@ -66,22 +70,45 @@ impl Chart {
     }
 
     pub fn line(mut self, name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
-        self.series.push(Series { name: name.into(), points, style: Style::Line });
+        self.series.push(Series {
+            name: name.into(),
+            points,
+            style: Style::Line,
+        });
         self
     }
 
     pub fn dashed(mut self, name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
-        self.series.push(Series { name: name.into(), points, style: Style::Dashed });
+        self.series.push(Series {
+            name: name.into(),
+            points,
+            style: Style::Dashed,
+        });
         self
     }
 
     pub fn points(mut self, name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
-        self.series.push(Series { name: name.into(), points, style: Style::Points });
+        self.series.push(Series {
+            name: name.into(),
+            points,
+            style: Style::Points,
+        });
         self
     }
 
-    pub fn band(mut self, name: impl Into<String>, x: Vec<f64>, lower: Vec<f64>, upper: Vec<f64>) -> Self {
-        self.bands.push(Band { name: name.into(), x, lower, upper });
+    pub fn band(
+        mut self,
+        name: impl Into<String>,
+        x: Vec<f64>,
+        lower: Vec<f64>,
+        upper: Vec<f64>,
+    ) -> Self {
+        self.bands.push(Band {
+            name: name.into(),
+            x,
+            lower,
+            upper,
+        });
         self
     }
 
@@ -100,7 +127,12 @@ impl Chart {
             ys.extend(&b.upper);
         }
         ys.extend(self.hlines.iter().map(|h| h.0));
-        let finite = |v: &Vec<f64>| v.iter().copied().filter(|x| x.is_finite()).collect::<Vec<_>>();
+        let finite = |v: &Vec<f64>| {
+            v.iter()
+                .copied()
+                .filter(|x| x.is_finite())
+                .collect::<Vec<_>>()
+        };
         let (xs, ys) = (finite(&xs), finite(&ys));
         let (mut x0, mut x1) = min_max(&xs).unwrap_or((0.0, 1.0));
         let (mut y0, mut y1) = min_max(&ys).unwrap_or((0.0, 1.0));
@@ -111,7 +143,11 @@ impl Chart {
             x1 = x0 + 1.0;
         }
         if self.log_x && x0 <= 0.0 {
-            x0 = xs.iter().copied().filter(|&x| x > 0.0).fold(f64::INFINITY, f64::min);
+            x0 = xs
+                .iter()
+                .copied()
+                .filter(|&x| x > 0.0)
+                .fold(f64::INFINITY, f64::min);
             if !x0.is_finite() {
                 x0 = 1e-3;
             }
@@ -120,7 +156,11 @@ impl Chart {
             y1 = y0 + 1.0;
         }
         let pad = 0.05 * (y1 - y0);
-        ((x0, x1), self.y_range.unwrap_or((if y0 == 0.0 { 0.0 } else { y0 - pad }, y1 + pad)))
+        (
+            (x0, x1),
+            self.y_range
+                .unwrap_or((if y0 == 0.0 { 0.0 } else { y0 - pad }, y1 + pad)),
+        )
     }
 
     /// Renders the chart as an SVG document (800 x 500 px).
@@ -128,11 +168,16 @@ impl Chart {
         let mut svg = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, (800, 500)).into_drawing_area();
-            root.fill(&WHITE).map_err(|e| anyhow::anyhow!("plot: {e}"))?;
+            root.fill(&WHITE)
+                .map_err(|e| anyhow::anyhow!("plot: {e}"))?;
             let root = if let Some(note) = &self.note {
                 let (main, foot) = root.split_vertically(470);
-                foot.draw(&Text::new(note.clone(), (10, 8), ("sans-serif", 12).into_font().color(&BLACK.mix(0.7))))
-                    .map_err(|e| anyhow::anyhow!("plot: {e}"))?;
+                foot.draw(&Text::new(
+                    note.clone(),
+                    (10, 8),
+                    ("sans-serif", 12).into_font().color(&BLACK.mix(0.7)),
+                ))
+                .map_err(|e| anyhow::anyhow!("plot: {e}"))?;
                 main
             } else {
                 root
@@ -187,36 +232,60 @@ impl Chart {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow::anyhow!("plot: {e}");
         for (i, b) in self.bands.iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()].mix(0.2);
-            let mut poly: Vec<(f64, f64)> = b.x.iter().copied().zip(b.upper.iter().copied()).collect();
+            let mut poly: Vec<(f64, f64)> =
+                b.x.iter().copied().zip(b.upper.iter().copied()).collect();
             poly.extend(b.x.iter().copied().zip(b.lower.iter().copied()).rev());
             chart
                 .draw_series(std::iter::once(Polygon::new(poly, color.filled())))
                 .map_err(err)?
                 .label(b.name.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], color.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 16, y + 5)], color.filled())
+                });
         }
         for &(x, ref label) in &self.vlines {
-            let c = BLACK.mix(0.25);
-            chart.draw_series(LineSeries::new(vec![(x, y0), (x, y0 + 0.03 * (y1 - y0))], c)).map_err(err)?;
+            let c = BLACK.mix(0.6).stroke_width(2);
+            chart
+                .draw_series(LineSeries::new(
+                    vec![(x, y0), (x, y0 + 0.04 * (y1 - y0))],
+                    c,
+                ))
+                .map_err(err)?;
             if !label.is_empty() {
                 chart
-                    .draw_series(std::iter::once(Text::new(label.clone(), (x, y1), ("sans-serif", 11))))
+                    .draw_series(std::iter::once(Text::new(
+                        label.clone(),
+                        (x, y1),
+                        ("sans-serif", 11),
+                    )))
                     .map_err(err)?;
             }
         }
         for &(y, ref label) in &self.hlines {
             let c = RGBColor(90, 90, 90);
             chart
-                .draw_series(DashedLineSeries::new(vec![(x0, y), (x1, y)], 6, 4, c.stroke_width(1)))
+                .draw_series(DashedLineSeries::new(
+                    vec![(x0, y), (x1, y)],
+                    6,
+                    4,
+                    c.stroke_width(1),
+                ))
                 .map_err(err)?
                 .label(label.clone())
                 .legend(move |(x, yy)| PathElement::new(vec![(x, yy), (x + 16, yy)], c));
         }
         for (i, s) in self.series.iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
-            let pts: Vec<(f64, f64)> = s.points.iter().copied().filter(|p| p.0.is_finite() && p.1.is_finite()).collect();
+            let pts: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .copied()
+                .filter(|p| p.0.is_finite() && p.1.is_finite())
+                .collect();
             let anno = match s.style {
-                Style::Line => chart.draw_series(LineSeries::new(pts, color.stroke_width(2))).map_err(err)?,
+                Style::Line => chart
+                    .draw_series(LineSeries::new(pts, color.stroke_width(2)))
+                    .map_err(err)?,
                 Style::Dashed => chart
                     .draw_series(DashedLineSeries::new(pts, 8, 5, color.stroke_width(2)))
                     .map_err(err)?,
@@ -224,8 +293,9 @@ impl Chart {
                     .draw_series(pts.into_iter().map(|p| Circle::new(p, 4, color.filled())))
                     .map_err(err)?,
             };
-            anno.label(s.name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+            anno.label(s.name.clone()).legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+            });
         }
         chart
             .configure_series_labels()
@@ -242,5 +312,10 @@ fn min_max(v: &[f64]) -> Option<(f64, f64)> {
     if v.is_empty() {
         return None;
     }
-    Some(v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x))))
+    Some(
+        v.iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                (a.min(x), b.max(x))
+            }),
+    )
 }

@@ -13,7 +13,12 @@ fn levodose(args: &[&str]) -> Output {
 
 fn json(args: &[&str]) -> serde_json::Value {
     let out = levodose(args);
-    assert!(out.status.success(), "{:?}: {}", args, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        args,
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -22,14 +27,26 @@ fn codes(v: &serde_json::Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["code"].as_str().unwrap().to_string(), f["severity"].as_str().unwrap().to_string()))
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
 /// LABEL: 120 mg qd steady state Cmax 341 ng/mL, AUC(0-24) 5196 ng*h/mL, Tmax 6-8 h, t1/2 ~12 h.
 #[test]
 fn steady_state_120mg_matches_label() {
-    let v = json(&["simulate", "--regimen", "120mg qd", "--days", "14", "--json"]);
+    let v = json(&[
+        "simulate",
+        "--regimen",
+        "120mg qd",
+        "--days",
+        "14",
+        "--json",
+    ]);
     let ss = &v["summary"]["steady_state"];
     let cmax = ss["cmax_ng_per_ml"].as_f64().unwrap();
     let auc = ss["auc_tau_ng_h_per_ml"].as_f64().unwrap();
@@ -42,7 +59,15 @@ fn steady_state_120mg_matches_label() {
     for key in ["compound", "species", "dose_events", "profile", "findings"] {
         assert!(!v[key].is_null(), "{key}");
     }
-    for key in ["start_h", "end_h", "cmax_ng_per_ml", "tmax_h", "cmin_ng_per_ml", "cavg_ng_per_ml", "auc_ng_h_per_ml"] {
+    for key in [
+        "start_h",
+        "end_h",
+        "cmax_ng_per_ml",
+        "tmax_h",
+        "cmin_ng_per_ml",
+        "cavg_ng_per_ml",
+        "auc_ng_h_per_ml",
+    ] {
         assert!(v["summary"]["last_interval"][key].is_number(), "{key}");
     }
     for t in ["net", "sert"] {
@@ -52,25 +77,69 @@ fn steady_state_120mg_matches_label() {
         }
     }
     let p = &v["profile"][10];
-    for key in ["time_h", "conc_ng_per_ml", "free_conc_ng_per_ml", "net_occupancy", "sert_occupancy"] {
+    for key in [
+        "time_h",
+        "conc_ng_per_ml",
+        "free_conc_ng_per_ml",
+        "net_occupancy",
+        "sert_occupancy",
+    ] {
         assert!(p[key].is_number(), "{key}");
     }
 }
 
 #[test]
 fn acceptance_findings() {
-    assert!(codes(&json(&["simulate", "--regimen", "120mg qd", "--comed", "ketoconazole", "--json"])).iter().any(|c| c.0 == "cyp3a4_inhibitor_cap_exceeded"));
-    assert!(codes(&json(&["simulate", "--regimen", "80mg qd", "--crcl", "20", "--json"])).iter().any(|c| c.0 == "renal_cap_exceeded"));
-    assert!(codes(&json(&["simulate", "--comed", "phenelzine", "--json"])).iter().any(|c| c.1 == "error"));
-    let v = json(&["simulate", "--regimen", "label-titration", "--days", "5", "--json"]);
-    let amounts: Vec<f64> = v["dose_events"].as_array().unwrap().iter().map(|d| d["amount_mg"].as_f64().unwrap()).collect();
+    assert!(codes(&json(&[
+        "simulate",
+        "--regimen",
+        "120mg qd",
+        "--comed",
+        "ketoconazole",
+        "--json"
+    ]))
+    .iter()
+    .any(|c| c.0 == "cyp3a4_inhibitor_cap_exceeded"));
+    assert!(codes(&json(&[
+        "simulate",
+        "--regimen",
+        "80mg qd",
+        "--crcl",
+        "20",
+        "--json"
+    ]))
+    .iter()
+    .any(|c| c.0 == "renal_cap_exceeded"));
+    assert!(
+        codes(&json(&["simulate", "--comed", "phenelzine", "--json"]))
+            .iter()
+            .any(|c| c.1 == "error")
+    );
+    let v = json(&[
+        "simulate",
+        "--regimen",
+        "label-titration",
+        "--days",
+        "5",
+        "--json",
+    ]);
+    let amounts: Vec<f64> = v["dose_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["amount_mg"].as_f64().unwrap())
+        .collect();
     assert_eq!(&amounts[..3], &[20.0, 20.0, 40.0]);
 }
 
 #[test]
 fn desolve_reference_through_scenario_file() {
     let v = json(&["simulate", "examples/desolve_reference.toml", "--json"]);
-    let csv = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/pk/onecpt_desolve.csv")).unwrap();
+    let csv = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/reference/pk/onecpt_desolve.csv"),
+    )
+    .unwrap();
     let prof = v["profile"].as_array().unwrap();
     let mut worst = 0.0f64;
     for (line, p) in csv.lines().skip(1).zip(prof) {
@@ -110,16 +179,35 @@ fn bad_input_exits_2_with_a_message() {
 #[test]
 fn out_dir_gets_all_files_and_facts_lists_sources() {
     let dir = std::env::temp_dir().join(format!("levodose-sim-{}", std::process::id()));
-    let out = levodose(&["simulate", "--regimen", "label-titration", "--out", dir.to_str().unwrap()]);
+    let out = levodose(&[
+        "simulate",
+        "--regimen",
+        "label-titration",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     assert!(out.status.success());
-    for f in ["profile.csv", "summary.json", "concentration.svg", "occupancy.svg"] {
+    for f in [
+        "profile.csv",
+        "summary.json",
+        "concentration.svg",
+        "occupancy.svg",
+    ] {
         let text = std::fs::read_to_string(dir.join(f)).unwrap();
         assert!(text.len() > 100, "{f}");
     }
     let csv = std::fs::read_to_string(dir.join("profile.csv")).unwrap();
-    assert!(csv.starts_with("time_h,conc_ng_per_ml,free_conc_ng_per_ml,net_occupancy,sert_occupancy"));
-    assert!(std::fs::read_dir(&dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains(".tmp")));
+    assert!(
+        csv.starts_with("time_h,conc_ng_per_ml,free_conc_ng_per_ml,net_occupancy,sert_occupancy")
+    );
+    assert!(std::fs::read_dir(&dir).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .contains(".tmp")));
     std::fs::remove_dir_all(&dir).ok();
     let facts = String::from_utf8(levodose(&["facts"]).stdout).unwrap();
-    assert!(facts.contains("[DERIVED]") && facts.contains("[ASSUMED]") && facts.contains("CHEN-RENAL"));
+    assert!(
+        facts.contains("[DERIVED]") && facts.contains("[ASSUMED]") && facts.contains("CHEN-RENAL")
+    );
 }

@@ -41,8 +41,16 @@ fn readme_examples_run() {
             continue;
         }
         let args = words(line);
-        let out = Command::new(env!("CARGO_BIN_EXE_levodose")).args(&args[1..]).current_dir(&root).output().unwrap();
-        assert!(out.status.success(), "README example failed: {line}\n{}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(env!("CARGO_BIN_EXE_levodose"))
+            .args(&args[1..])
+            .current_dir(&root)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "README example failed: {line}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         ran += 1;
     }
     assert!(ran >= 5, "only {ran} README examples found");

@@ -10,16 +10,33 @@ use std::hint::black_box;
 
 fn typical_subject(c: &mut Criterion) {
     let m = monograph::builtin("levomilnacipran").unwrap();
-    let sc = Scenario { regimen: "label-titration".into(), days: 28, ..Scenario::default() };
-    c.bench_function("simulate typical subject 28 d hourly (label titration)", |b| b.iter(|| run(black_box(&m), black_box(&sc)).unwrap()));
+    let sc = Scenario {
+        regimen: "label-titration".into(),
+        days: 28,
+        ..Scenario::default()
+    };
+    c.bench_function(
+        "simulate typical subject 28 d hourly (label titration)",
+        |b| b.iter(|| run(black_box(&m), black_box(&sc)).unwrap()),
+    );
 }
 
 fn engine_throughput(c: &mut Criterion) {
-    let doses: Vec<DoseEvent> = (0..28).map(|d| DoseEvent { time_h: 24.0 * d as f64, amount_mg: 80.0, route: Route::Po, infusion_h: None }).collect();
+    let doses: Vec<DoseEvent> = (0..28)
+        .map(|d| DoseEvent {
+            time_h: 24.0 * d as f64,
+            amount_mg: 80.0,
+            route: Route::Po,
+            infusion_h: None,
+        })
+        .collect();
     let times: Vec<f64> = (0..=28 * 24).map(|h| h as f64).collect();
     let subjects = 200;
     let params: Vec<PkParams> = (0..subjects)
-        .map(|i| PkParams { lag_h: 4.0, ..PkParams::one_compartment(20.0 + 0.05 * i as f64, 400.0, 1.0) })
+        .map(|i| PkParams {
+            lag_h: 4.0,
+            ..PkParams::one_compartment(20.0 + 0.05 * i as f64, 400.0, 1.0)
+        })
         .collect();
     let mut g = c.benchmark_group("engine");
     g.throughput(Throughput::Elements((subjects * times.len()) as u64));

@@ -6,7 +6,11 @@ use thiserror::Error;
 pub enum Error {
     /// A monograph file is malformed or fails validation.
     #[error("monograph {file}: {key}: {reason}")]
-    Monograph { file: String, key: String, reason: String },
+    Monograph {
+        file: String,
+        key: String,
+        reason: String,
+    },
     /// A regimen string does not parse.
     #[error("regimen: segment \"{segment}\": {expected}")]
     Regimen { segment: String, expected: String },
@@ -20,7 +24,10 @@ pub enum Error {
 
 impl Error {
     pub fn input(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::Input { field: field.into(), reason: reason.into() }
+        Error::Input {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 }
 

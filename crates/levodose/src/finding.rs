@@ -32,8 +32,19 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(code: &str, severity: Severity, message: impl Into<String>, source: impl Into<String>) -> Self {
-        Finding { code: code.into(), severity, message: message.into(), source: source.into(), suggestion: None }
+    pub fn new(
+        code: &str,
+        severity: Severity,
+        message: impl Into<String>,
+        source: impl Into<String>,
+    ) -> Self {
+        Finding {
+            code: code.into(),
+            severity,
+            message: message.into(),
+            source: source.into(),
+            suggestion: None,
+        }
     }
 
     pub fn with_suggestion(mut self, s: impl Into<String>) -> Self {

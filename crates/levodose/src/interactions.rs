@@ -28,10 +28,23 @@ pub fn resolve(m: &Monograph, names: &[String]) -> Result<Vec<ResolvedComed>> {
         return Ok(vec![]);
     }
     let inter = m.interactions.as_ref().ok_or_else(|| {
-        Error::input("comed", format!("the {} monograph has no interaction data", m.compound.name))
+        Error::input(
+            "comed",
+            format!("the {} monograph has no interaction data", m.compound.name),
+        )
     })?;
     let fm = m.human.fm_cyp3a4_fraction.as_ref().map(|v| v.value);
-    names.iter().map(|n| resolve_one(inter.comedications.as_slice(), &inter.class_activity_ratio, fm, n)).collect()
+    names
+        .iter()
+        .map(|n| {
+            resolve_one(
+                inter.comedications.as_slice(),
+                &inter.class_activity_ratio,
+                fm,
+                n,
+            )
+        })
+        .collect()
 }
 
 fn resolve_one(
@@ -43,19 +56,39 @@ fn resolve_one(
     let key = name.trim().to_ascii_lowercase();
     let c = known.iter().find(|c| c.name == key).ok_or_else(|| {
         let list: Vec<&str> = known.iter().map(|c| c.name.as_str()).collect();
-        Error::input("comed", format!("unknown co-medication \"{name}\"; known: {}", list.join(", ")))
+        Error::input(
+            "comed",
+            format!(
+                "unknown co-medication \"{name}\"; known: {}",
+                list.join(", ")
+            ),
+        )
     })?;
     let (activity, basis) = if !c.class.is_cyp3a4() {
         (None, "not a CYP3A4 interaction".to_string())
     } else if let (Some(obs), Some(fm)) = (&c.observed_auc_ratio, fm) {
         // Invert the static model: 1/AUCR = 1 - fm (1 - r)  =>  r = 1 - (1 - 1/AUCR) / fm.
         let r = 1.0 - (1.0 - 1.0 / obs.value) / fm;
-        (Some(r), format!("observed AUC ratio {} ({})", obs.value, obs.source))
+        (
+            Some(r),
+            format!("observed AUC ratio {} ({})", obs.value, obs.source),
+        )
     } else {
         let r = class_activity.get(c.class.key()).ok_or_else(|| {
-            Error::input("comed", format!("no remaining-activity value for class {}", c.class.key()))
+            Error::input(
+                "comed",
+                format!("no remaining-activity value for class {}", c.class.key()),
+            )
         })?;
-        (Some(r.value), format!("static model, {} remaining CYP3A4 activity r = {} ({})", c.class.key(), r.value, r.source))
+        (
+            Some(r.value),
+            format!(
+                "static model, {} remaining CYP3A4 activity r = {} ({})",
+                c.class.key(),
+                r.value,
+                r.source
+            ),
+        )
     };
     Ok(ResolvedComed {
         name: c.name.clone(),
@@ -70,5 +103,8 @@ fn resolve_one(
 /// Combined remaining CYP3A4 activity of several perpetrators: the product of their r. With one
 /// perpetrator the observed ratio is reproduced exactly.
 pub fn combined_activity(comeds: &[ResolvedComed]) -> f64 {
-    comeds.iter().filter_map(|c| c.cyp3a4_activity).product::<f64>()
+    comeds
+        .iter()
+        .filter_map(|c| c.cyp3a4_activity)
+        .product::<f64>()
 }

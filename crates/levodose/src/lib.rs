@@ -5,16 +5,25 @@
 //!
 //! Research use only: nothing here is a prescription or dosing advice for a patient.
 
+pub mod compare;
+pub mod design;
 pub mod error;
 pub mod finding;
 pub mod interactions;
 pub mod label;
+pub mod lint;
 pub mod monograph;
 pub mod occupancy;
+pub mod optimize;
 pub mod pk;
+pub mod population;
 pub mod regimen;
+pub mod safety;
 pub mod simulate;
 pub mod subject;
+pub mod target;
+pub mod translate;
+pub mod trial;
 pub mod units;
 
 pub use error::{Error, Result};

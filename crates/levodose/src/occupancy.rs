@@ -26,7 +26,10 @@ impl Basis {
         match s.trim().to_ascii_lowercase().as_str() {
             "ki" => Ok(Basis::Ki),
             "ic50" => Ok(Basis::Ic50),
-            other => Err(Error::input("occupancy-basis", format!("\"{other}\" is not ki or ic50"))),
+            other => Err(Error::input(
+                "occupancy-basis",
+                format!("\"{other}\" is not ki or ic50"),
+            )),
         }
     }
     pub fn as_str(self) -> &'static str {
@@ -50,7 +53,12 @@ pub struct OccupancyModel {
 
 impl OccupancyModel {
     /// From the monograph; `kpuu` overrides the brain-to-plasma unbound ratio.
-    pub fn from_monograph(m: &Monograph, basis: Basis, kpuu: Option<f64>, unbound_fraction: Option<f64>) -> Result<Self> {
+    pub fn from_monograph(
+        m: &Monograph,
+        basis: Basis,
+        kpuu: Option<f64>,
+        unbound_fraction: Option<f64>,
+    ) -> Result<Self> {
         let t = &m.targets;
         let (net, sert) = match basis {
             Basis::Ki => (t.net_ki_nm.value, t.sert_ki_nm.value),
@@ -59,7 +67,10 @@ impl OccupancyModel {
                 _ => {
                     return Err(Error::input(
                         "occupancy-basis",
-                        format!("{} has no uptake IC50 values in its monograph; use ki", m.compound.name),
+                        format!(
+                            "{} has no uptake IC50 values in its monograph; use ki",
+                            m.compound.name
+                        ),
                     ))
                 }
             },
@@ -85,7 +96,10 @@ impl OccupancyModel {
     /// Free target-site concentration (nM) from total plasma (ng/mL).
     #[inline]
     pub fn site_nm(&self, total_ng_per_ml: f64) -> f64 {
-        ng_per_ml_to_nm(self.free_ng_per_ml(total_ng_per_ml) * self.brain_to_plasma_unbound_ratio, self.molar_mass_g_per_mol)
+        ng_per_ml_to_nm(
+            self.free_ng_per_ml(total_ng_per_ml) * self.brain_to_plasma_unbound_ratio,
+            self.molar_mass_g_per_mol,
+        )
     }
 
     #[inline]
@@ -99,21 +113,35 @@ impl OccupancyModel {
     }
 
     /// Trough, peak and time-average occupancy over a sampled interval (trapezoid rule).
-    pub fn summary(&self, samples: &[(f64, f64)], cmin: f64, cmax: f64) -> (OccupancySummary, OccupancySummary) {
+    pub fn summary(
+        &self,
+        samples: &[(f64, f64)],
+        cmin: f64,
+        cmax: f64,
+    ) -> (OccupancySummary, OccupancySummary) {
         let avg = |f: &dyn Fn(f64) -> f64| {
             let mut area = 0.0;
             for w in samples.windows(2) {
                 area += 0.5 * (f(w[0].1) + f(w[1].1)) * (w[1].0 - w[0].0);
             }
-            let span = samples.last().map(|s| s.0).unwrap_or(0.0) - samples.first().map(|s| s.0).unwrap_or(0.0);
+            let span = samples.last().map(|s| s.0).unwrap_or(0.0)
+                - samples.first().map(|s| s.0).unwrap_or(0.0);
             if span > 0.0 {
                 area / span
             } else {
                 f(samples.first().map(|s| s.1).unwrap_or(0.0))
             }
         };
-        let net = OccupancySummary { trough: self.net(cmin), peak: self.net(cmax), average: avg(&|c| self.net(c)) };
-        let sert = OccupancySummary { trough: self.sert(cmin), peak: self.sert(cmax), average: avg(&|c| self.sert(c)) };
+        let net = OccupancySummary {
+            trough: self.net(cmin),
+            peak: self.net(cmax),
+            average: avg(&|c| self.net(c)),
+        };
+        let sert = OccupancySummary {
+            trough: self.sert(cmin),
+            peak: self.sert(cmax),
+            average: avg(&|c| self.sert(c)),
+        };
         (net, sert)
     }
 }

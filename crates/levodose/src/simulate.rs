@@ -78,16 +78,23 @@ impl Default for Scenario {
 impl Scenario {
     /// Parses a scenario from TOML text; `file` names it in errors.
     pub fn from_toml_str(text: &str, file: &str) -> Result<Scenario> {
-        toml::from_str(text).map_err(|e| Error::input(format!("scenario {file}"), e.message().to_string()))
+        toml::from_str(text)
+            .map_err(|e| Error::input(format!("scenario {file}"), e.message().to_string()))
     }
 
     pub fn validate(&self) -> Result<()> {
         if self.days == 0 || self.days > MAX_DAYS {
-            return Err(Error::input("days", format!("{} is outside 1 to {MAX_DAYS}", self.days)));
+            return Err(Error::input(
+                "days",
+                format!("{} is outside 1 to {MAX_DAYS}", self.days),
+            ));
         }
         check_range("step_h", self.step_h, 0.01, 24.0, "h")?;
         if (self.days as f64 * 24.0 / self.step_h) > 2.0e6 {
-            return Err(Error::input("step_h", "the output grid would exceed 2 million points; use a larger step"));
+            return Err(Error::input(
+                "step_h",
+                "the output grid would exceed 2 million points; use a larger step",
+            ));
         }
         if self.species != "human" {
             return Err(Error::input("species", format!("\"{}\" is not supported by simulate; allowed: human (use `levodose translate` for rat and mouse)", self.species)));
@@ -188,7 +195,12 @@ pub fn parse_regimen(m: &Monograph, text: &str) -> Result<Regimen> {
 }
 
 /// Steady state of `seg` as metrics and occupancy.
-pub fn steady_state_out(params: &PkParams, occ: &OccupancyModel, dose: &DoseEvent, tau_h: f64) -> Result<SteadyStateOut> {
+pub fn steady_state_out(
+    params: &PkParams,
+    occ: &OccupancyModel,
+    dose: &DoseEvent,
+    tau_h: f64,
+) -> Result<SteadyStateOut> {
     let ss = pk::steady_state(params, dose, tau_h)?;
     let m = ss.profile.metrics;
     let (net, sert) = occ.summary(&ss.profile.samples, m.cmin_ng_per_ml, m.cmax_ng_per_ml);
@@ -213,7 +225,8 @@ pub fn run(m: &Monograph, sc: &Scenario) -> Result<Simulation> {
     let ind = individual_human(m, &sc.subject, &sc.pk)?;
     let params = ind.params;
     let basis = sc.occupancy.basis.unwrap_or_default();
-    let occ = OccupancyModel::from_monograph(m, basis, sc.occupancy.brain_to_plasma_unbound_ratio, None)?;
+    let occ =
+        OccupancyModel::from_monograph(m, basis, sc.occupancy.brain_to_plasma_unbound_ratio, None)?;
     let ctx = ResolveContext {
         weight_kg: sc.subject.weight_kg,
         molar_mass_base: m.compound.molar_mass_base_g_per_mol.value,
@@ -222,14 +235,26 @@ pub fn run(m: &Monograph, sc: &Scenario) -> Result<Simulation> {
     };
     let doses = regimen.events(&ctx)?;
     if doses.is_empty() {
-        return Err(Error::input("regimen", format!("no dose falls within the {} simulated days", sc.days)));
+        return Err(Error::input(
+            "regimen",
+            format!("no dose falls within the {} simulated days", sc.days),
+        ));
     }
-    if doses.iter().any(|d| d.route.is_extravascular()) && doses.iter().any(|d| d.route.is_extravascular() && d.route != doses[0].route) {
-        return Err(Error::input("regimen", "one extravascular route per simulation (po or ip)"));
+    if doses.iter().any(|d| d.route.is_extravascular())
+        && doses
+            .iter()
+            .any(|d| d.route.is_extravascular() && d.route != doses[0].route)
+    {
+        return Err(Error::input(
+            "regimen",
+            "one extravascular route per simulation (po or ip)",
+        ));
     }
     let horizon = sc.days as f64 * 24.0;
     let n = (horizon / sc.step_h).round() as usize;
-    let times: Vec<f64> = (0..=n).map(|i| (i as f64 * sc.step_h).min(horizon)).collect();
+    let times: Vec<f64> = (0..=n)
+        .map(|i| (i as f64 * sc.step_h).min(horizon))
+        .collect();
     let conc = pk::concentrations(&params, &doses, &times)?;
     let profile = times
         .iter()
@@ -246,13 +271,23 @@ pub fn run(m: &Monograph, sc: &Scenario) -> Result<Simulation> {
     // Last dosing interval: from the last dose to one interval later (or the end of the run).
     let last = *doses.last().unwrap_or(&doses[0]);
     let maint = regimen.maintenance();
-    let tau_last = maint.and_then(|s| s.frequency.tau_h()).unwrap_or(horizon - last.time_h);
-    let end = (last.time_h + tau_last).min(horizon).max(last.time_h + 1e-6);
+    let tau_last = maint
+        .and_then(|s| s.frequency.tau_h())
+        .unwrap_or(horizon - last.time_h);
+    let end = (last.time_h + tau_last)
+        .min(horizon)
+        .max(last.time_h + 1e-6);
     let actions = actions_from_doses(&params, &doses);
     let mut cur = Cursor::new(&params, &actions);
     cur.advance_to(last.time_h);
     let li = interval_profile(&cur, end - last.time_h);
-    let ExposureMetrics { cmax_ng_per_ml, tmax_h, cmin_ng_per_ml, cavg_ng_per_ml, auc_ng_h_per_ml } = li.metrics;
+    let ExposureMetrics {
+        cmax_ng_per_ml,
+        tmax_h,
+        cmin_ng_per_ml,
+        cavg_ng_per_ml,
+        auc_ng_h_per_ml,
+    } = li.metrics;
     let (net, sert) = occ.summary(&li.samples, cmin_ng_per_ml, cmax_ng_per_ml);
     let last_interval = LastInterval {
         start_h: last.time_h,
@@ -284,7 +319,12 @@ pub fn run(m: &Monograph, sc: &Scenario) -> Result<Simulation> {
     let findings = label::check(
         m,
         &regimen,
-        &LabelContext { species: &sc.species, crcl_ml_per_min: sc.subject.crcl_ml_per_min, comedications: &ind.comedications, resolve: ctx },
+        &LabelContext {
+            species: &sc.species,
+            crcl_ml_per_min: sc.subject.crcl_ml_per_min,
+            comedications: &ind.comedications,
+            resolve: ctx,
+        },
     );
     notes.push(format!(
         "occupancy basis {}: K(NET) {} nM, K(SERT) {} nM, fu {}, Kp,uu {}; in vivo occupancy of milnacipran (PET) is far below such predictions, so read these as upper bounds",
@@ -294,9 +334,16 @@ pub fn run(m: &Monograph, sc: &Scenario) -> Result<Simulation> {
         occ.unbound_fraction,
         occ.brain_to_plasma_unbound_ratio
     ));
-    for (name, v) in [("ka_per_h", &m.human.ka_per_h), ("volume_l", &m.human.volume_l), ("clearance_l_per_h", &m.human.clearance_l_per_h)] {
+    for (name, v) in [
+        ("ka_per_h", &m.human.ka_per_h),
+        ("volume_l", &m.human.volume_l),
+        ("clearance_l_per_h", &m.human.clearance_l_per_h),
+    ] {
         if v.status != crate::monograph::Status::Published {
-            notes.push(format!("{name} {} {} is {}: {}", v.value, v.unit, v.status, v.note));
+            notes.push(format!(
+                "{name} {} {} is {}: {}",
+                v.value, v.unit, v.status, v.note
+            ));
         }
     }
     Ok(Simulation {
@@ -314,8 +361,18 @@ pub fn run(m: &Monograph, sc: &Scenario) -> Result<Simulation> {
             clearance_factor: ind.clearance_factor,
         },
         occupancy_model: occ,
-        dose_events: doses.iter().map(|d| DoseOut { time_h: d.time_h, amount_mg: d.amount_mg, route: d.route }).collect(),
-        summary: Summary { last_interval, steady_state },
+        dose_events: doses
+            .iter()
+            .map(|d| DoseOut {
+                time_h: d.time_h,
+                amount_mg: d.amount_mg,
+                route: d.route,
+            })
+            .collect(),
+        summary: Summary {
+            last_interval,
+            steady_state,
+        },
         profile,
         findings,
         notes,

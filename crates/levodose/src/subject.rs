@@ -79,8 +79,12 @@ pub fn typical_human(m: &Monograph, over: &PkOverride) -> Result<PkParams> {
         clearance_l_per_h: over.clearance_l_per_h.unwrap_or(h.clearance_l_per_h.value),
         volume_l: over.volume_l.unwrap_or(h.volume_l.value),
         ka_per_h: over.ka_per_h.unwrap_or(h.ka_per_h.value),
-        bioavailability: over.bioavailability.unwrap_or(h.bioavailability_fraction.value),
-        lag_h: over.lag_h.unwrap_or(h.lag_h.as_ref().map(|v| v.value).unwrap_or(0.0)),
+        bioavailability: over
+            .bioavailability
+            .unwrap_or(h.bioavailability_fraction.value),
+        lag_h: over
+            .lag_h
+            .unwrap_or(h.lag_h.as_ref().map(|v| v.value).unwrap_or(0.0)),
         peripheral,
     };
     p.validate()?;
@@ -91,11 +95,19 @@ pub fn typical_human(m: &Monograph, over: &PkOverride) -> Result<PkParams> {
 pub fn clearance_factor(m: &Monograph, crcl_ml_per_min: Option<f64>, r: f64) -> f64 {
     let h = &m.human;
     let fe = h.renal_fraction.as_ref().map(|v| v.value).unwrap_or(0.0);
-    let fm = h.fm_cyp3a4_fraction.as_ref().map(|v| v.value).unwrap_or(0.0);
+    let fm = h
+        .fm_cyp3a4_fraction
+        .as_ref()
+        .map(|v| v.value)
+        .unwrap_or(0.0);
     let (rr, g) = match (crcl_ml_per_min, &h.crcl_reference_ml_per_min) {
         (Some(c), Some(reference)) => {
             let rr = c / reference.value;
-            let s = h.nonrenal_crcl_slope_fraction.as_ref().map(|v| v.value).unwrap_or(0.0);
+            let s = h
+                .nonrenal_crcl_slope_fraction
+                .as_ref()
+                .map(|v| v.value)
+                .unwrap_or(0.0);
             (rr, if rr < 1.0 { 1.0 - s * (1.0 - rr) } else { 1.0 })
         }
         _ => (1.0, 1.0),
@@ -114,19 +126,37 @@ pub fn individual_human(m: &Monograph, subject: &Subject, over: &PkOverride) -> 
     let factor = clearance_factor(m, subject.crcl_ml_per_min, r);
     let mut notes = Vec::new();
     if subject.crcl_ml_per_min.is_some() && m.human.crcl_reference_ml_per_min.is_none() {
-        notes.push(format!("{} has no renal-function data; CrCl does not change its clearance", m.compound.name));
+        notes.push(format!(
+            "{} has no renal-function data; CrCl does not change its clearance",
+            m.compound.name
+        ));
     }
     for c in &comeds {
         if c.cyp3a4_activity.is_some() {
             notes.push(format!("{}: {}", c.name, c.basis));
         }
     }
-    if comeds.iter().filter(|c| c.cyp3a4_activity.is_some()).count() > 1 {
-        notes.push("several CYP3A4 perpetrators: remaining activities multiplied (an assumption)".into());
+    if comeds
+        .iter()
+        .filter(|c| c.cyp3a4_activity.is_some())
+        .count()
+        > 1
+    {
+        notes.push(
+            "several CYP3A4 perpetrators: remaining activities multiplied (an assumption)".into(),
+        );
     }
     if !(factor.is_finite() && factor > 0.0) {
-        return Err(Error::input("crcl_ml_per_min", "renal function and co-medication leave no clearance; check the inputs"));
+        return Err(Error::input(
+            "crcl_ml_per_min",
+            "renal function and co-medication leave no clearance; check the inputs",
+        ));
     }
     params.clearance_l_per_h *= factor;
-    Ok(Individual { params, clearance_factor: factor, comedications: comeds, notes })
+    Ok(Individual {
+        params,
+        clearance_factor: factor,
+        comedications: comeds,
+        notes,
+    })
 }

@@ -12,7 +12,12 @@ fn repo() -> PathBuf {
 }
 
 fn oral(t: f64, mg: f64) -> DoseEvent {
-    DoseEvent { time_h: t, amount_mg: mg, route: Route::Po, infusion_h: None }
+    DoseEvent {
+        time_h: t,
+        amount_mg: mg,
+        route: Route::Po,
+        infusion_h: None,
+    }
 }
 
 #[test]
@@ -21,7 +26,8 @@ fn reproduces_desolve_reference_through_scenario_file() {
     let sc = Scenario::from_toml_str(&text, "desolve_reference.toml").unwrap();
     let m = monograph::builtin("levomilnacipran").unwrap();
     let sim = run(&m, &sc).unwrap();
-    let csv = std::fs::read_to_string(repo().join("../shared/reference/pk/onecpt_desolve.csv")).unwrap();
+    let csv =
+        std::fs::read_to_string(repo().join("../shared/reference/pk/onecpt_desolve.csv")).unwrap();
     let reference: Vec<(f64, f64)> = csv
         .lines()
         .skip(1)
@@ -46,7 +52,11 @@ fn reproduces_desolve_reference_through_scenario_file() {
 /// C(t) = F D ka / (V (ka - k)) (e^{-k t} - e^{-ka t}), with the ka = k limit D k t e^{-k t} / V.
 #[test]
 fn single_oral_dose_matches_bateman_including_ka_equal_k() {
-    for &(cl, v, ka) in &[(20.0, 400.0, 1.0), (20.0, 400.0, 0.05), (20.0, 400.0, 0.05 * (1.0 + 1e-10))] {
+    for &(cl, v, ka) in &[
+        (20.0, 400.0, 1.0),
+        (20.0, 400.0, 0.05),
+        (20.0, 400.0, 0.05 * (1.0 + 1e-10)),
+    ] {
         let p = PkParams::one_compartment(cl, v, ka);
         let k = cl / v;
         let times: Vec<f64> = (0..=96).map(|i| i as f64 * 0.5).collect();
@@ -57,7 +67,10 @@ fn single_oral_dose_matches_bateman_including_ka_equal_k() {
             } else {
                 100.0 * ka / (v * (ka - k)) * ((-k * t).exp() - (-ka * t).exp()) * 1000.0
             };
-            assert!((c - exact).abs() <= 1e-9 * exact.abs().max(1e-3), "t {t}: {c} vs {exact}");
+            assert!(
+                (c - exact).abs() <= 1e-9 * exact.abs().max(1e-3),
+                "t {t}: {c} vs {exact}"
+            );
         }
     }
 }
@@ -67,8 +80,18 @@ fn single_oral_dose_matches_bateman_including_ka_equal_k() {
 fn iv_bolus_and_infusion_match_closed_forms() {
     let p = PkParams::one_compartment(10.0, 100.0, 1.0);
     let k = 0.1;
-    let bolus = DoseEvent { time_h: 0.0, amount_mg: 50.0, route: Route::Iv, infusion_h: None };
-    let inf = DoseEvent { time_h: 0.0, amount_mg: 50.0, route: Route::Iv, infusion_h: Some(2.0) };
+    let bolus = DoseEvent {
+        time_h: 0.0,
+        amount_mg: 50.0,
+        route: Route::Iv,
+        infusion_h: None,
+    };
+    let inf = DoseEvent {
+        time_h: 0.0,
+        amount_mg: 50.0,
+        route: Route::Iv,
+        infusion_h: Some(2.0),
+    };
     let times: Vec<f64> = (1..=40).map(|i| i as f64 * 0.25).collect();
     let cb = pk::concentrations(&p, &[bolus], &times).unwrap();
     let ci = pk::concentrations(&p, &[inf], &times).unwrap();
@@ -89,7 +112,10 @@ fn iv_bolus_and_infusion_match_closed_forms() {
 #[test]
 fn two_compartment_bolus_matches_biexponential() {
     let (cl, v1, q, v2) = (10.0, 50.0, 20.0, 100.0);
-    let p = PkParams { peripheral: Some((q, v2)), ..PkParams::one_compartment(cl, v1, 1.0) };
+    let p = PkParams {
+        peripheral: Some((q, v2)),
+        ..PkParams::one_compartment(cl, v1, 1.0)
+    };
     let (k10, k12, k21) = (cl / v1, q / v1, q / v2);
     let s = k10 + k12 + k21;
     let disc = (s * s - 4.0 * k10 * k21).sqrt();
@@ -98,7 +124,17 @@ fn two_compartment_bolus_matches_biexponential() {
     let a = d / v1 * (alpha - k21) / (alpha - beta);
     let b = d / v1 * (k21 - beta) / (alpha - beta);
     let times: Vec<f64> = (1..=48).map(|i| i as f64).collect();
-    let c = pk::concentrations(&p, &[DoseEvent { time_h: 0.0, amount_mg: d, route: Route::Iv, infusion_h: None }], &times).unwrap();
+    let c = pk::concentrations(
+        &p,
+        &[DoseEvent {
+            time_h: 0.0,
+            amount_mg: d,
+            route: Route::Iv,
+            infusion_h: None,
+        }],
+        &times,
+    )
+    .unwrap();
     for (t, c) in times.iter().zip(c) {
         let exact = (a * (-alpha * t).exp() + b * (-beta * t).exp()) * 1000.0;
         assert!((c - exact).abs() < 1e-9 * exact, "t {t}: {c} vs {exact}");
@@ -115,7 +151,10 @@ fn auc_equals_dose_over_clearance() {
     let first = pk::first_interval(&p, &oral(0.0, 120.0), 24.0 * 40.0).unwrap();
     let expected = 0.8 * 120.0 / 23.1 * 1000.0;
     assert!((first.metrics.auc_ng_h_per_ml - expected).abs() < 1e-6 * expected);
-    let two = PkParams { peripheral: Some((15.0, 300.0)), ..p };
+    let two = PkParams {
+        peripheral: Some((15.0, 300.0)),
+        ..p
+    };
     let first = pk::first_interval(&two, &oral(0.0, 120.0), 24.0 * 80.0).unwrap();
     assert!((first.metrics.auc_ng_h_per_ml - expected).abs() < 1e-6 * expected);
 }
@@ -139,14 +178,28 @@ fn dose_linearity_and_superposition() {
 #[test]
 fn steady_state_equals_limit_of_repeated_dosing() {
     for peripheral in [None, Some((15.0, 300.0))] {
-        let p = PkParams { lag_h: 4.0, peripheral, ..PkParams::one_compartment(23.1, 400.0, 1.0) };
+        let p = PkParams {
+            lag_h: 4.0,
+            peripheral,
+            ..PkParams::one_compartment(23.1, 400.0, 1.0)
+        };
         let ss = pk::steady_state(&p, &oral(0.0, 80.0), 24.0).unwrap();
         let doses: Vec<DoseEvent> = (0..60).map(|i| oral(24.0 * i as f64, 80.0)).collect();
         let times: Vec<f64> = (0..=24).map(|h| 59.0 * 24.0 + h as f64).collect();
         let c = pk::concentrations(&p, &doses, &times).unwrap();
         for h in 0..=24 {
-            let sample = ss.profile.samples.iter().find(|s| s.0 == h as f64).unwrap().1;
-            assert!((c[h] - sample).abs() < 1e-9 * c[h], "hour {h}: {} vs {sample}", c[h]);
+            let sample = ss
+                .profile
+                .samples
+                .iter()
+                .find(|s| s.0 == h as f64)
+                .unwrap()
+                .1;
+            assert!(
+                (c[h] - sample).abs() < 1e-9 * c[h],
+                "hour {h}: {} vs {sample}",
+                c[h]
+            );
         }
         let cavg = ss.profile.metrics.cavg_ng_per_ml;
         assert!((cavg - 80.0 / 23.1 * 1000.0 / 24.0).abs() < 1e-9 * cavg);

@@ -1,7 +1,9 @@
 //! The regimen language: examples from DESIGN.md, errors, label titration, and property tests
 //! (no input makes the parser panic; parse(print(r)) == r).
 
-use levodose::regimen::{parse, Amount, DayRange, Frequency, Regimen, ResolveContext, Route, Segment, TitrationRule};
+use levodose::regimen::{
+    parse, Amount, DayRange, Frequency, Regimen, ResolveContext, Route, Segment, TitrationRule,
+};
 use proptest::prelude::*;
 
 fn rule() -> TitrationRule {
@@ -29,20 +31,49 @@ fn design_examples_parse() {
 #[test]
 fn label_titration_starts_20_20_40_and_reaches_target() {
     let r = parse("label-titration", Some(&rule())).unwrap();
-    let ctx = ResolveContext { weight_kg: None, molar_mass_base: 246.35, molar_mass_salt: Some(282.81), days: 10 };
-    let mg: Vec<f64> = r.events(&ctx).unwrap().iter().map(|e| e.amount_mg).collect();
+    let ctx = ResolveContext {
+        weight_kg: None,
+        molar_mass_base: 246.35,
+        molar_mass_salt: Some(282.81),
+        days: 10,
+    };
+    let mg: Vec<f64> = r
+        .events(&ctx)
+        .unwrap()
+        .iter()
+        .map(|e| e.amount_mg)
+        .collect();
     assert_eq!(&mg[..3], &[20.0, 20.0, 40.0]);
-    assert_eq!(r.to_string(), "20mg po qd d1-2; 40mg po qd d3-4; 80mg po qd d5-6; 120mg po qd d7-");
+    assert_eq!(
+        r.to_string(),
+        "20mg po qd d1-2; 40mg po qd d3-4; 80mg po qd d5-6; 120mg po qd d7-"
+    );
     let r80 = parse("label-titration:80", Some(&rule())).unwrap();
-    assert_eq!(r80.to_string(), "20mg po qd d1-2; 40mg po qd d3-4; 80mg po qd d5-");
+    assert_eq!(
+        r80.to_string(),
+        "20mg po qd d1-2; 40mg po qd d3-4; 80mg po qd d5-"
+    );
     assert!(parse("label-titration:200", Some(&rule())).is_err());
 }
 
 #[test]
 fn salt_is_converted_by_molar_mass() {
-    let ctx = ResolveContext { weight_kg: Some(0.3), molar_mass_base: 246.35, molar_mass_salt: Some(282.81), days: 1 };
-    let base = parse("10mg/kg ip once", None).unwrap().events(&ctx).unwrap()[0].amount_mg;
-    let salt = parse("10mg/kg ip once salt", None).unwrap().events(&ctx).unwrap()[0].amount_mg;
+    let ctx = ResolveContext {
+        weight_kg: Some(0.3),
+        molar_mass_base: 246.35,
+        molar_mass_salt: Some(282.81),
+        days: 1,
+    };
+    let base = parse("10mg/kg ip once", None)
+        .unwrap()
+        .events(&ctx)
+        .unwrap()[0]
+        .amount_mg;
+    let salt = parse("10mg/kg ip once salt", None)
+        .unwrap()
+        .events(&ctx)
+        .unwrap()[0]
+        .amount_mg;
     assert!((base - 3.0).abs() < 1e-12);
     assert!((salt / base - 246.35 / 282.81).abs() < 1e-12);
 }
@@ -65,17 +96,40 @@ fn errors_name_the_segment_and_expectation() {
 
 fn arb_segment() -> impl Strategy<Value = Segment> {
     (
-        prop_oneof![(1u32..100_000).prop_map(|x| Amount::Mg(x as f64 / 4.0)), (1u32..8000).prop_map(|x| Amount::MgPerKg(x as f64 / 4.0))],
+        prop_oneof![
+            (1u32..100_000).prop_map(|x| Amount::Mg(x as f64 / 4.0)),
+            (1u32..8000).prop_map(|x| Amount::MgPerKg(x as f64 / 4.0))
+        ],
         prop_oneof![Just(Route::Po), Just(Route::Ip), Just(Route::Iv)],
-        prop_oneof![Just(Frequency::Once), Just(Frequency::EveryHours(24.0)), Just(Frequency::EveryHours(12.0)), Just(Frequency::EveryHours(8.0)), (1u32..200).prop_map(|h| Frequency::EveryHours(h as f64))],
+        prop_oneof![
+            Just(Frequency::Once),
+            Just(Frequency::EveryHours(24.0)),
+            Just(Frequency::EveryHours(12.0)),
+            Just(Frequency::EveryHours(8.0)),
+            (1u32..200).prop_map(|h| Frequency::EveryHours(h as f64))
+        ],
         1u32..400,
         proptest::option::of(0u32..400),
         any::<bool>(),
         proptest::option::of(1u32..8),
     )
         .prop_map(|(amount, route, frequency, start, len, salt, inf)| {
-            let infusion_h = if route == Route::Iv { inf.map(|h| (h as f64).min(frequency.tau_h().unwrap_or(672.0))) } else { None };
-            Segment { amount, route, infusion_h, frequency, days: DayRange { start, end: len.map(|l| start + l) }, salt }
+            let infusion_h = if route == Route::Iv {
+                inf.map(|h| (h as f64).min(frequency.tau_h().unwrap_or(672.0)))
+            } else {
+                None
+            };
+            Segment {
+                amount,
+                route,
+                infusion_h,
+                frequency,
+                days: DayRange {
+                    start,
+                    end: len.map(|l| start + l),
+                },
+                salt,
+            }
         })
 }
 

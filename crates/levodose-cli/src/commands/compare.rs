@@ -1,10 +1,148 @@
-//! `levodose compare` (not built yet: see the open issues).
+//! `levodose compare`: levomilnacipran beside the comparator SNRIs at steady state on one
+//! occupancy basis, as a table and one SVG (NET vs SERT time-averaged occupancy).
 
 use crate::error::{CliError, CliResult};
+use crate::output::{ensure_dir, print_json, to_json, write_atomic};
+use crate::plot::Chart;
+use levodose::compare::{compare, default_compounds, Comparison};
+use levodose::occupancy::Basis;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 #[derive(clap::Args)]
-pub struct Args {}
+#[command(after_help = "Examples:
+  levodose compare
+  levodose compare --dose duloxetine=60,120 --dose levomilnacipran=40,80,120 --out compare/
+  levodose compare --compounds levomilnacipran,desvenlafaxine --occupancy-basis ic50 --json")]
+pub struct Args {
+    /// Compounds to compare, comma-separated (default: all built-in monographs).
+    #[arg(long, value_delimiter = ',')]
+    pub compounds: Option<Vec<String>>,
+    /// Doses for one compound, COMPOUND=MG[,MG...] (repeatable); others at their usual doses.
+    #[arg(long = "dose")]
+    pub dose: Vec<String>,
+    /// Occupancy basis for every compound: ki (binding) or ic50 (uptake inhibition).
+    #[arg(long = "occupancy-basis", default_value = "ki")]
+    pub occupancy_basis: String,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Write compare.json, compare.md and occupancy_balance.svg to this directory.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
 
-pub fn run(_args: Args) -> CliResult {
-    Err(CliError::Internal(anyhow::anyhow!("levodose compare is not built yet")))
+fn parse_doses(items: &[String]) -> CliResult<BTreeMap<String, Vec<f64>>> {
+    let mut out = BTreeMap::new();
+    for it in items {
+        let (name, list) = it.split_once('=').ok_or_else(|| {
+            CliError::input(format!(
+                "--dose \"{it}\": expected COMPOUND=MG[,MG...], e.g. duloxetine=60,120"
+            ))
+        })?;
+        let doses = list
+            .split(',')
+            .map(|x| {
+                x.trim().parse::<f64>().map_err(|_| {
+                    CliError::input(format!("--dose \"{it}\": \"{x}\" is not a number of mg"))
+                })
+            })
+            .collect::<CliResult<Vec<f64>>>()?;
+        out.insert(name.trim().to_ascii_lowercase(), doses);
+    }
+    Ok(out)
+}
+
+pub fn run(args: Args) -> CliResult {
+    let compounds = args.compounds.clone().unwrap_or_else(default_compounds);
+    let doses = parse_doses(&args.dose)?;
+    let c = compare(&compounds, &doses, Basis::parse(&args.occupancy_basis)?)?;
+    if args.json {
+        print_json(&c)?;
+    } else {
+        print!("{}", table(&c));
+    }
+    if let Some(dir) = &args.out {
+        ensure_dir(dir)?;
+        write_atomic(dir, "compare.json", to_json(&c)?.as_bytes())?;
+        write_atomic(dir, "compare.md", table(&c).as_bytes())?;
+        write_atomic(
+            dir,
+            "occupancy_balance.svg",
+            chart(&c)
+                .render_svg()
+                .map_err(CliError::Internal)?
+                .as_bytes(),
+        )?;
+        if !args.json {
+            println!(
+                "\nWrote compare.json, compare.md, occupancy_balance.svg to {}",
+                dir.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}", 100.0 * x)
+}
+
+fn table(c: &Comparison) -> String {
+    let mut s = format!(
+        "# Steady-state exposure and transporter occupancy ({} basis)\n\n_{}_\n\n",
+        c.occupancy_basis.as_str(),
+        c.research_note
+    );
+    s.push_str("| compound | dose (mg qd) | Cmin | Cavg | Cmax (ng/mL) | NET trough % | NET avg % | SERT trough % | SERT avg % | NET/SERT | K NET / SERT (nM) |\n");
+    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for r in &c.rows {
+        s.push_str(&format!(
+            "| {} | {} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {:.2} | {} / {} ({}) |\n",
+            r.compound,
+            r.dose_mg,
+            r.cmin_ng_per_ml,
+            r.cavg_ng_per_ml,
+            r.cmax_ng_per_ml,
+            pct(r.net_occupancy.trough),
+            pct(r.net_occupancy.average),
+            pct(r.sert_occupancy.trough),
+            pct(r.sert_occupancy.average),
+            r.net_sert_balance,
+            r.net_k_nm,
+            r.sert_k_nm,
+            r.affinity_source
+        ));
+    }
+    s.push_str("\nNET/SERT = ratio of time-averaged occupancies (> 1: NET-preferring at that dose).\n\nNotes:\n");
+    for n in &c.notes {
+        s.push_str(&format!("- {n}\n"));
+    }
+    s
+}
+
+fn chart(c: &Comparison) -> Chart {
+    let mut ch = Chart::new(
+        format!(
+            "NET vs SERT occupancy at steady state ({} basis, time-averaged)",
+            c.occupancy_basis.as_str()
+        ),
+        "SERT occupancy (fraction)",
+        "NET occupancy (fraction)",
+    );
+    let mut names: Vec<&str> = c.rows.iter().map(|r| r.compound.as_str()).collect();
+    names.dedup();
+    for n in names {
+        let pts: Vec<(f64, f64)> = c
+            .rows
+            .iter()
+            .filter(|r| r.compound == n)
+            .map(|r| (r.sert_occupancy.average, r.net_occupancy.average))
+            .collect();
+        ch = ch.line(n, pts.clone()).points(format!("{n} doses"), pts);
+    }
+    ch = ch.dashed("equal occupancy", vec![(0.0, 0.0), (1.0, 1.0)]);
+    ch.y_range = Some((0.0, 1.0));
+    ch.note = Some(c.research_note.to_string());
+    ch
 }

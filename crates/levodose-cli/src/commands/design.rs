@@ -1,10 +1,222 @@
-//! `levodose design` (not built yet: see the open issues).
+//! `levodose design`: preclinical study design from a scenario or the built-in LPS template
+//! (protocol.md, schedule.csv, randomisation.csv, blinding_key.csv), and dose-range design.
 
 use crate::error::{CliError, CliResult};
+use crate::output::{ensure_dir, print_json, write_atomic};
+use levodose::design::{self, protocol, scenario::PreclinicalScenario};
+use levodose::occupancy::Basis;
+use levodose::translate::{
+    dose_range, species, AnimalRoute, Metric, Schedule, Species, SpeciesPkOverride,
+};
+use std::path::PathBuf;
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    pub what: What,
+}
 
-pub fn run(_args: Args) -> CliResult {
-    Err(CliError::Internal(anyhow::anyhow!("levodose design is not built yet")))
+#[derive(clap::Subcommand)]
+pub enum What {
+    /// Groups, n per group (power), timeline, blocked blinded randomisation, safety observations.
+    #[command(
+        after_help = "Examples:\n  levodose design preclinical --template lps --out study/\n  levodose design preclinical --write-template lps > my_study.toml\n  levodose design preclinical my_study.toml --seed 42 --out study/ --json"
+    )]
+    Preclinical(PreArgs),
+    /// k log-spaced doses over the rising part of the occupancy (or exposure) curve.
+    #[command(
+        after_help = "Examples:\n  levodose design dose-range --species rat --route ip --frequency bid --range 0.2:0.8 --k 4\n  levodose design dose-range --species rat --route ip --frequency qd --range 0.2:0.8 --doses 20,30,40 --json"
+    )]
+    DoseRange(RangeArgs),
+}
+
+#[derive(clap::Args)]
+pub struct PreArgs {
+    /// Scenario file (TOML, [study] kind = "preclinical").
+    pub scenario: Option<PathBuf>,
+    /// Use a built-in template: lps (seed protocol 1).
+    #[arg(long)]
+    pub template: Option<String>,
+    /// Print a built-in template (to edit) and exit.
+    #[arg(long)]
+    pub write_template: Option<String>,
+    /// Randomisation seed (overrides the scenario).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Write protocol.md, schedule.csv, randomisation.csv, blinding_key.csv here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print the design as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct RangeArgs {
+    #[arg(long)]
+    pub species: String,
+    #[arg(long, default_value = "ip")]
+    pub route: String,
+    /// qd, bid, tid or minipump.
+    #[arg(long, default_value = "bid")]
+    pub frequency: String,
+    #[arg(long, default_value = "net-occupancy-average")]
+    pub metric: String,
+    /// Levels to span, LO:HI (occupancy fractions, or free ng/mL for exposure metrics).
+    #[arg(long, default_value = "0.2:0.8")]
+    pub range: String,
+    /// Number of doses (2-12).
+    #[arg(long, default_value_t = 4)]
+    pub k: usize,
+    /// Your doses (mg/kg, comma-separated) to check.
+    #[arg(long, value_delimiter = ',')]
+    pub doses: Vec<f64>,
+    #[arg(long)]
+    pub weight_kg: Option<f64>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: Args) -> CliResult {
+    match args.what {
+        What::Preclinical(a) => preclinical(a),
+        What::DoseRange(a) => range(a),
+    }
+}
+
+fn preclinical(a: PreArgs) -> CliResult {
+    if let Some(name) = &a.write_template {
+        print!("{}", design::template(name)?);
+        return Ok(());
+    }
+    let (text, name) = match (&a.scenario, &a.template) {
+        (Some(p), None) => {
+            let n = p.display().to_string();
+            (
+                std::fs::read_to_string(p)
+                    .map_err(|e| CliError::input(format!("{n}: cannot read: {e}")))?,
+                n,
+            )
+        }
+        (None, Some(t)) => (design::template(t)?.to_string(), format!("template {t}")),
+        _ => {
+            return Err(CliError::input(
+                "give a scenario file or --template lps (not both)",
+            ))
+        }
+    };
+    let mut sc = PreclinicalScenario::from_toml_str(&text, &name)?;
+    if let Some(s) = a.seed {
+        sc.study.seed = s;
+    }
+    let m = levodose::monograph::builtin(&sc.study.compound)?;
+    let d = design::design(&m, &sc)?;
+    if let Some(dir) = &a.out {
+        let files = [
+            ("protocol.md", protocol::markdown(&d)),
+            ("schedule.csv", protocol::schedule_csv(&d)),
+            ("randomisation.csv", protocol::randomisation_csv(&d)),
+            ("blinding_key.csv", protocol::key_csv(&d)),
+        ];
+        ensure_dir(dir)?;
+        for (n, body) in &files {
+            write_atomic(dir, n, body.as_bytes())?;
+        }
+    }
+    if a.json {
+        return print_json(&d);
+    }
+    println!(
+        "{}: {} groups x {} = {} animals (seed {})",
+        d.title,
+        d.groups.len(),
+        d.n_per_group,
+        d.randomisation.len(),
+        d.seed
+    );
+    if let Some(ss) = &d.sample_size {
+        println!(
+            "n per group: {} completers ({}, power {}), {} enrolled with {:.0} % attrition",
+            ss.n_per_group,
+            ss.effect,
+            ss.power,
+            ss.n_enrolled_per_group,
+            100.0 * ss.attrition
+        );
+    }
+    for u in &d.unverified {
+        println!("UNVERIFIED: {u}");
+    }
+    for f in &d.findings {
+        println!("{}: {}: {}", f.severity, f.code, f.message);
+    }
+    if let Some(dir) = &a.out {
+        println!(
+            "wrote protocol.md, schedule.csv, randomisation.csv, blinding_key.csv to {}",
+            dir.display()
+        );
+    }
+    println!("{}", levodose::RESEARCH_USE_NOTE);
+    Ok(())
+}
+
+fn range(a: RangeArgs) -> CliResult {
+    let m = levodose::monograph::builtin("levomilnacipran")?;
+    let sp = Species::parse(&a.species)?;
+    let schedule = Schedule::parse(&a.frequency)?;
+    let route = if schedule == Schedule::Minipump {
+        AnimalRoute::Minipump
+    } else {
+        AnimalRoute::parse(&a.route)?
+    };
+    let metric = Metric::parse(&a.metric)?;
+    let (lo, hi) = a
+        .range
+        .split_once(':')
+        .and_then(|(l, h)| Some((l.trim().parse::<f64>().ok()?, h.trim().parse::<f64>().ok()?)))
+        .ok_or_else(|| {
+            CliError::input(format!(
+                "--range: \"{}\" is not LO:HI, e.g. 0.2:0.8",
+                a.range
+            ))
+        })?;
+    let model = species::resolve(
+        &m,
+        sp,
+        route,
+        a.weight_kg,
+        Basis::Ki,
+        &SpeciesPkOverride::default(),
+    )?;
+    let rules = &species::preclinical(&m)?.design_rules;
+    let r = dose_range::design(&model, schedule, metric, lo, hi, a.k, &a.doses, rules)?;
+    if a.json {
+        return print_json(&r);
+    }
+    println!(
+        "{} {} {}: {} doses spanning {} {lo}-{hi} (ratio {:.2})",
+        sp.as_str(),
+        route.as_str(),
+        schedule.as_str(),
+        a.k,
+        metric.as_str(),
+        r.spacing_ratio
+    );
+    for p in &r.proposed {
+        println!("  {:>10.3} mg/kg  -> {:.3}", p.dose_mg_per_kg, p.predicted);
+    }
+    if !r.user.is_empty() {
+        println!("your doses:");
+        for p in &r.user {
+            println!("  {:>10.3} mg/kg  -> {:.3}", p.dose_mg_per_kg, p.predicted);
+        }
+    }
+    for f in &r.findings {
+        println!("{}: {}: {}", f.severity, f.code, f.message);
+    }
+    for x in &model.assumptions {
+        println!("{x}");
+    }
+    println!("{}", levodose::RESEARCH_USE_NOTE);
+    Ok(())
 }

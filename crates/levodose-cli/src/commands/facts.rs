@@ -6,7 +6,9 @@ use levodose::monograph::{self, Monograph};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  levodose facts\n  levodose facts --compound duloxetine --json\n  levodose facts --monograph my_compound.toml")]
+#[command(
+    after_help = "Examples:\n  levodose facts\n  levodose facts --compound duloxetine --json\n  levodose facts --monograph my_compound.toml"
+)]
 pub struct Args {
     /// Compound (built-in: levomilnacipran, duloxetine, venlafaxine, desvenlafaxine).
     #[arg(long, default_value = "levomilnacipran")]
@@ -24,9 +26,15 @@ pub fn load(compound: &str, file: Option<&PathBuf>) -> CliResult<Monograph> {
     match file {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
-                crate::error::CliError::input(format!("--monograph {}: cannot read: {e}", path.display()))
+                crate::error::CliError::input(format!(
+                    "--monograph {}: cannot read: {e}",
+                    path.display()
+                ))
             })?;
-            Ok(monograph::from_toml_str(&text, &path.display().to_string())?)
+            Ok(monograph::from_toml_str(
+                &text,
+                &path.display().to_string(),
+            )?)
         }
         None => Ok(monograph::builtin(compound)?),
     }
@@ -40,7 +48,10 @@ pub fn run(args: Args) -> CliResult {
             monograph: &'a Monograph,
             facts: Vec<monograph::FactRow>,
         }
-        return print_json(&Out { monograph: &m, facts: m.facts() });
+        return print_json(&Out {
+            monograph: &m,
+            facts: m.facts(),
+        });
     }
     println!("{} ({})", m.compound.display_name, m.compound.class);
     println!("{}\n", crate::research_note());
@@ -52,14 +63,25 @@ pub fn run(args: Args) -> CliResult {
             "assumed" => " [ASSUMED]",
             _ => "",
         };
-        println!("{:<kw$}  {:>12} {:<8} {:<12}{}", r.key, r.value, r.unit, r.source, flag);
+        println!(
+            "{:<kw$}  {:>12} {:<8} {:<12}{}",
+            r.key, r.value, r.unit, r.source, flag
+        );
         if !r.note.is_empty() && !flag.is_empty() {
             println!("{:<kw$}    note: {}", "", r.note);
         }
     }
     println!("\nReferences:");
     for (k, r) in &m.references {
-        println!("  {k}: {}{}", r.citation, if r.address.is_empty() { String::new() } else { format!(" <{}>", r.address) });
+        println!(
+            "  {k}: {}{}",
+            r.citation,
+            if r.address.is_empty() {
+                String::new()
+            } else {
+                format!(" <{}>", r.address)
+            }
+        );
     }
     Ok(())
 }

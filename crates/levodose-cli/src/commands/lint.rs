@@ -1,10 +1,47 @@
-//! `levodose lint` (not built yet: see the open issues).
+//! `levodose lint`: design problems in a scenario file (preclinical now; clinical rules are
+//! added for `[trial]` files). Exit 0 even with findings; 2 for a file that cannot be read.
 
 use crate::error::{CliError, CliResult};
+use crate::output::print_json;
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Preclinical codes: test_outside_exposure_window, once_daily_short_half_life, dose_range_narrow,
+doses_on_plateau, single_behavioral_assay, no_locomotor_control, underpowered, salt_form_unstated,
+serotonin_driven_model (info). Findings do not change the exit code (0); a bad file exits 2.
+
+Examples:
+  levodose lint examples/preclinical/lint_bad.toml
+  levodose lint examples/preclinical/lint_clean.toml --json";
 
 #[derive(clap::Args)]
-pub struct Args {}
+#[command(after_help = AFTER_HELP)]
+pub struct Args {
+    /// Scenario file (TOML): [study] kind = \"preclinical\" or a [trial] table.
+    pub scenario: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub fn run(_args: Args) -> CliResult {
-    Err(CliError::Internal(anyhow::anyhow!("levodose lint is not built yet")))
+pub fn run(args: Args) -> CliResult {
+    let m = levodose::monograph::builtin("levomilnacipran")?;
+    let name = args.scenario.display().to_string();
+    let text = std::fs::read_to_string(&args.scenario)
+        .map_err(|e| CliError::input(format!("{name}: cannot read: {e}")))?;
+    let r = levodose::lint::lint_str(&m, &text, &name)?;
+    if args.json {
+        return print_json(&r);
+    }
+    if r.findings.is_empty() {
+        println!("{name}: no findings");
+    }
+    for f in &r.findings {
+        println!("{}: {}: {} [{}]", f.severity, f.code, f.message, f.source);
+        if let Some(s) = &f.suggestion {
+            println!("  suggestion: {s}");
+        }
+    }
+    println!("{}", levodose::RESEARCH_USE_NOTE);
+    Ok(())
 }

@@ -1,10 +1,354 @@
-//! `levodose optimize` (not built yet: see the open issues).
+//! `levodose optimize`: the lowest label-conform dose that reaches a target in a share of a
+//! virtual population, with adverse-event estimates, the titration path and plots.
 
 use crate::error::{CliError, CliResult};
+use crate::output::{ensure_dir, print_json, to_json, write_atomic};
+use crate::plot::Chart;
+use levodose::occupancy::Basis;
+use levodose::optimize::{optimize, Optimization, OptimizeSpec};
+use std::fmt::Write as _;
+use std::path::PathBuf;
 
 #[derive(clap::Args)]
-pub struct Args {}
+#[command(after_help = "Examples:
+  levodose optimize --out report/
+  levodose optimize --target net_occupancy.trough>=0.5 --pta 0.9 --comed ketoconazole
+  levodose optimize --target sert_occupancy.average>=0.8 --crcl 45 --json")]
+pub struct Args {
+    /// Target expression, e.g. net_occupancy.trough>=0.8 (repeat: all must hold). Default: the monograph's research target.
+    #[arg(long = "target")]
+    pub target: Vec<String>,
+    /// Required probability of target attainment (0.01-1).
+    #[arg(long, default_value_t = 0.9)]
+    pub pta: f64,
+    /// Candidate once-daily doses in mg, comma-separated (default: the label's maintenance doses 40, 80, 120).
+    #[arg(long, value_delimiter = ',')]
+    pub doses: Option<Vec<f64>>,
+    /// Virtual subjects.
+    #[arg(long, default_value_t = 2000)]
+    pub subjects: usize,
+    /// Random seed (same seed, same result on any number of threads).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Occupancy basis: ki (binding) or ic50 (uptake inhibition).
+    #[arg(long = "occupancy-basis", default_value = "ki")]
+    pub occupancy_basis: String,
+    /// Creatinine clearance of every subject (mL/min); default: sampled from adults with MDD.
+    #[arg(long)]
+    pub crcl: Option<f64>,
+    /// Co-medication every subject takes (repeatable), e.g. ketoconazole.
+    #[arg(long = "comed")]
+    pub comed: Vec<String>,
+    /// Allow doses above the label cap for this population (each is flagged as an error).
+    #[arg(long = "allow-off-label")]
+    pub allow_off_label: bool,
+    /// Compound (built-in monograph).
+    #[arg(long, default_value = "levomilnacipran")]
+    pub compound: String,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Write report.md, optimize.json, pta_by_dose.svg and target_spread.svg to this directory.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
 
-pub fn run(_args: Args) -> CliResult {
-    Err(CliError::Internal(anyhow::anyhow!("levodose optimize is not built yet")))
+pub fn run(args: Args) -> CliResult {
+    let m = levodose::monograph::builtin(&args.compound)?;
+    let spec = OptimizeSpec {
+        doses_mg: args.doses.clone(),
+        targets: args.target.clone(),
+        pta: args.pta,
+        subjects: args.subjects,
+        seed: args.seed,
+        basis: Basis::parse(&args.occupancy_basis)?,
+        crcl_ml_per_min: args.crcl,
+        comedications: args.comed.clone(),
+        allow_off_label: args.allow_off_label,
+    };
+    let o = optimize(&m, &spec)?;
+    if args.json {
+        print_json(&o)?;
+    } else {
+        print!("{}", report(&o, false));
+    }
+    if let Some(dir) = &args.out {
+        ensure_dir(dir)?;
+        write_atomic(dir, "optimize.json", to_json(&o)?.as_bytes())?;
+        write_atomic(dir, "report.md", report(&o, true).as_bytes())?;
+        write_atomic(
+            dir,
+            "pta_by_dose.svg",
+            pta_chart(&o)
+                .render_svg()
+                .map_err(CliError::Internal)?
+                .as_bytes(),
+        )?;
+        write_atomic(
+            dir,
+            "target_spread.svg",
+            spread_chart(&o)
+                .render_svg()
+                .map_err(CliError::Internal)?
+                .as_bytes(),
+        )?;
+        if !args.json {
+            println!(
+                "\nWrote report.md, optimize.json, pta_by_dose.svg, target_spread.svg to {}",
+                dir.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1} %", 100.0 * x)
+}
+
+fn fmt_metric(name: &str, x: f64) -> String {
+    if name.contains("occupancy") {
+        pct(x)
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+/// The report as Markdown (also printed to the terminal).
+fn report(o: &Optimization, with_plots: bool) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# levodose optimize: {}\n", o.compound);
+    let _ = writeln!(s, "_{}_\n", o.research_note);
+    let _ = writeln!(
+        s,
+        "Population: {} ({} virtual subjects, seed {}){}{}; occupancy basis {}.",
+        o.population,
+        o.subjects,
+        o.seed,
+        o.crcl_ml_per_min
+            .map(|c| format!(", CrCl {c} mL/min"))
+            .unwrap_or_default(),
+        if o.comedications.is_empty() {
+            String::new()
+        } else {
+            format!(", with {}", o.comedications.join(", "))
+        },
+        o.occupancy_basis.as_str()
+    );
+    let _ = writeln!(
+        s,
+        "Target: {} in at least {} of subjects at steady state.",
+        o.targets.join(" and "),
+        pct(o.pta_required)
+    );
+    let _ = writeln!(s, "Why this target: {}.", o.target_basis);
+    let _ = writeln!(
+        s,
+        "Label cap for this population: {}.\n",
+        o.label_cap_mg
+            .map(|c| format!("{c} mg once daily ({})", o.label_cap_reason))
+            .unwrap_or_else(|| o.label_cap_reason.clone())
+    );
+    let _ = writeln!(s, "## Recommendation\n");
+    match &o.recommendation {
+        Some(r) => {
+            let _ = writeln!(s, "**{} mg once daily** (PTA {}).", r.dose_mg, pct(r.pta));
+            let _ = writeln!(
+                s,
+                "Titration: `{}`; about {:.1} days to 90 % of steady state.\n",
+                r.titration, r.days_to_steady_state
+            );
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "**No dose is recommended.** {}.\n",
+                o.message.trim_end_matches(". No dose is recommended")
+            );
+        }
+    }
+    let _ = writeln!(s, "## Candidates\n");
+    let metric_names: Vec<String> = o
+        .candidates
+        .first()
+        .map(|c| c.target_metrics.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut head = "| dose (mg) | PTA | label |".to_string();
+    for n in &metric_names {
+        let _ = write!(head, " {n} p05 | {n} p50 |");
+    }
+    head.push_str(" Cmin p50 (ng/mL) | Cmax p95 (ng/mL) |");
+    let _ = writeln!(s, "{head}");
+    let _ = writeln!(s, "|{}", "---|".repeat(3 + 2 * metric_names.len() + 2));
+    for c in &o.candidates {
+        let mut row = format!(
+            "| {} | {} | {} |",
+            c.dose_mg,
+            pct(c.pta),
+            if c.label_conform {
+                "on-label"
+            } else {
+                "OFF-LABEL"
+            }
+        );
+        for n in &metric_names {
+            let st = c.target_metrics[n];
+            let _ = write!(
+                row,
+                " {} | {} |",
+                fmt_metric(n, st.p05),
+                fmt_metric(n, st.p50)
+            );
+        }
+        let _ = write!(
+            row,
+            " {:.1} | {:.1} |",
+            c.metrics["cmin_ng_per_ml"].p50, c.metrics["cmax_ng_per_ml"].p95
+        );
+        let _ = writeln!(s, "{row}");
+    }
+    if let Some(first) = o.candidates.first().and_then(|c| c.adverse_events.as_ref()) {
+        let _ = writeln!(
+            s,
+            "\n## Adverse events and vital signs by dose (model estimates)\n"
+        );
+        let mut head = "| outcome |".to_string();
+        for c in &o.candidates {
+            let _ = write!(head, " {} mg |", c.dose_mg);
+        }
+        let _ = writeln!(s, "{head} placebo | rests on |");
+        let _ = writeln!(s, "|{}", "---|".repeat(o.candidates.len() + 3));
+        let n_ae = first.adverse_events.len();
+        let n_vs = first.vital_signs.len();
+        for k in 0..(n_ae + n_vs + 1) {
+            let pick = |c: &levodose::optimize::Candidate| {
+                let a = c.adverse_events.as_ref()?;
+                if k < n_ae {
+                    a.adverse_events.get(k).cloned()
+                } else if k < n_ae + n_vs {
+                    a.vital_signs.get(k - n_ae).cloned()
+                } else {
+                    a.discontinuation_for_ae.clone()
+                }
+            };
+            let Some(e0) = pick(&o.candidates[0]) else {
+                continue;
+            };
+            let who = if e0.population == "all" {
+                String::new()
+            } else {
+                format!(" ({})", e0.population)
+            };
+            let mut row = format!("| {}{who} ({}) |", e0.name, e0.unit);
+            for c in &o.candidates {
+                match pick(c) {
+                    Some(e) => {
+                        let _ = write!(
+                            row,
+                            " {:.1}{} |",
+                            e.value,
+                            if e.extrapolated { "*" } else { "" }
+                        );
+                    }
+                    None => row.push_str(" - |"),
+                }
+            }
+            let basis = e0
+                .rests_on
+                .split("; EXTRAPOLATED")
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let _ = writeln!(s, "{row} {:.1} | {} |", e0.placebo, basis);
+        }
+        let _ = writeln!(s, "\n\\* extrapolated beyond the highest studied dose.");
+    }
+    let all: Vec<&levodose::Finding> = o
+        .findings
+        .iter()
+        .chain(o.candidates.iter().flat_map(|c| c.findings.iter()))
+        .collect();
+    if !all.is_empty() {
+        let _ = writeln!(s, "\n## Findings\n");
+        for f in all {
+            let _ = writeln!(
+                s,
+                "- {} `{}`: {} ({})",
+                f.severity, f.code, f.message, f.source
+            );
+        }
+    }
+    let _ = writeln!(s, "\n## Notes\n");
+    for n in &o.notes {
+        let _ = writeln!(s, "- {n}");
+    }
+    if with_plots {
+        let _ = writeln!(s, "\n![PTA by dose](pta_by_dose.svg)\n\n![Population spread of the target metric](target_spread.svg)");
+    }
+    s
+}
+
+fn pta_chart(o: &Optimization) -> Chart {
+    let pts: Vec<(f64, f64)> = o.candidates.iter().map(|c| (c.dose_mg, c.pta)).collect();
+    let mut ch = Chart::new(
+        format!(
+            "Probability of target attainment: {}",
+            o.targets.join(" and ")
+        ),
+        "dose (mg once daily)",
+        "PTA",
+    )
+    .line("PTA", pts.clone())
+    .points("candidates", pts);
+    ch.y_range = Some((0.0, 1.05));
+    ch.hlines
+        .push((o.pta_required, format!("required {}", o.pta_required)));
+    if let Some(c) = o.label_cap_mg {
+        ch.vlines.push((c, format!("label cap {c} mg")));
+    }
+    ch.note = Some(format!(
+        "{} Population: {}, n = {}, seed {}.",
+        o.research_note, o.population, o.subjects, o.seed
+    ));
+    ch
+}
+
+fn spread_chart(o: &Optimization) -> Chart {
+    let metric = o
+        .candidates
+        .first()
+        .and_then(|c| c.target_metrics.keys().next().cloned())
+        .unwrap_or_default();
+    let xs: Vec<f64> = o.candidates.iter().map(|c| c.dose_mg).collect();
+    let st: Vec<_> = o
+        .candidates
+        .iter()
+        .map(|c| c.target_metrics[&metric])
+        .collect();
+    let mut ch = Chart::new(
+        format!("Population spread of {metric} at steady state"),
+        "dose (mg once daily)",
+        metric.clone(),
+    )
+    .band(
+        "5-95 %",
+        xs.clone(),
+        st.iter().map(|s| s.p05).collect(),
+        st.iter().map(|s| s.p95).collect(),
+    )
+    .line(
+        "median",
+        xs.iter().zip(&st).map(|(x, s)| (*x, s.p50)).collect(),
+    );
+    for t in &o.targets {
+        if let Some((name, thr)) = t.split_once(">=").or_else(|| t.split_once("<=")) {
+            if name == metric {
+                if let Ok(v) = thr.parse::<f64>() {
+                    ch.hlines.push((v, format!("target {t}")));
+                }
+            }
+        }
+    }
+    ch.note = Some(o.research_note.to_string());
+    ch
 }

@@ -85,8 +85,9 @@ pub struct Args {
 pub fn scenario_from_args(args: &Args) -> CliResult<Scenario> {
     let mut sc = match &args.scenario {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| CliError::input(format!("scenario {}: cannot read: {e}", path.display())))?;
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                CliError::input(format!("scenario {}: cannot read: {e}", path.display()))
+            })?;
             Scenario::from_toml_str(&text, &path.display().to_string())?
         }
         None => Scenario::default(),
@@ -136,7 +137,10 @@ pub fn run(args: Args) -> CliResult {
     } else {
         print_table(&sim);
         if let Some(dir) = &args.out {
-            println!("\nWrote profile.csv, summary.json, concentration.svg, occupancy.svg to {}", dir.display());
+            println!(
+                "\nWrote profile.csv, summary.json, concentration.svg, occupancy.svg to {}",
+                dir.display()
+            );
         }
     }
     Ok(())
@@ -147,7 +151,10 @@ fn pct(x: f64) -> String {
 }
 
 fn print_table(sim: &Simulation) {
-    println!("{} | {} | regimen: {}", sim.compound, sim.species, sim.regimen);
+    println!(
+        "{} | {} | regimen: {}",
+        sim.compound, sim.species, sim.regimen
+    );
     let p = &sim.parameters;
     println!(
         "parameters: CL/F {:.2} L/h, V/F {:.1} L, ka {:.3} /h, lag {:.1} h, t1/2 {:.1} h (clearance factor {:.3})",
@@ -156,14 +163,30 @@ fn print_table(sim: &Simulation) {
     if let Some(ss) = &sim.summary.steady_state {
         println!("\nSteady state, {} mg every {} h:", ss.dose_mg, ss.tau_h);
         println!("  Cmax {:.1} ng/mL at {:.2} h | Cmin {:.1} ng/mL | Cavg {:.1} ng/mL | AUCtau {:.0} ng*h/mL", ss.cmax_ng_per_ml, ss.tmax_h, ss.cmin_ng_per_ml, ss.cavg_ng_per_ml, ss.auc_tau_ng_h_per_ml);
-        println!("  accumulation ratio {:.2} | 90 % of steady state after {:.1} h", ss.accumulation_ratio, ss.time_to_90pct_h);
+        println!(
+            "  accumulation ratio {:.2} | 90 % of steady state after {:.1} h",
+            ss.accumulation_ratio, ss.time_to_90pct_h
+        );
         let o = &ss.occupancy;
-        println!("  NET occupancy  trough {} | peak {} | average {}", pct(o.net.trough), pct(o.net.peak), pct(o.net.average));
-        println!("  SERT occupancy trough {} | peak {} | average {}", pct(o.sert.trough), pct(o.sert.peak), pct(o.sert.average));
+        println!(
+            "  NET occupancy  trough {} | peak {} | average {}",
+            pct(o.net.trough),
+            pct(o.net.peak),
+            pct(o.net.average)
+        );
+        println!(
+            "  SERT occupancy trough {} | peak {} | average {}",
+            pct(o.sert.trough),
+            pct(o.sert.peak),
+            pct(o.sert.average)
+        );
     }
     let li = &sim.summary.last_interval;
     println!("\nLast interval {:.0}-{:.0} h:", li.start_h, li.end_h);
-    println!("  Cmax {:.1} ng/mL at {:.2} h | Cmin {:.1} ng/mL | Cavg {:.1} ng/mL | AUC {:.0} ng*h/mL", li.cmax_ng_per_ml, li.tmax_h, li.cmin_ng_per_ml, li.cavg_ng_per_ml, li.auc_ng_h_per_ml);
+    println!(
+        "  Cmax {:.1} ng/mL at {:.2} h | Cmin {:.1} ng/mL | Cavg {:.1} ng/mL | AUC {:.0} ng*h/mL",
+        li.cmax_ng_per_ml, li.tmax_h, li.cmin_ng_per_ml, li.cavg_ng_per_ml, li.auc_ng_h_per_ml
+    );
     println!(
         "  NET occupancy trough {} average {} | SERT trough {} average {}",
         pct(li.occupancy.net.trough),
@@ -176,7 +199,10 @@ fn print_table(sim: &Simulation) {
         println!("  none");
     }
     for f in &sim.findings {
-        println!("  [{}] {}: {} ({})", f.severity, f.code, f.message, f.source);
+        println!(
+            "  [{}] {}: {} ({})",
+            f.severity, f.code, f.message, f.source
+        );
     }
     println!("\nNotes:");
     for n in &sim.notes {
@@ -188,26 +214,81 @@ fn print_table(sim: &Simulation) {
 fn write_outputs(dir: &std::path::Path, sim: &Simulation) -> CliResult {
     ensure_dir(dir)?;
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["time_h", "conc_ng_per_ml", "free_conc_ng_per_ml", "net_occupancy", "sert_occupancy"])
-        .map_err(|e| CliError::Internal(e.into()))?;
+    w.write_record([
+        "time_h",
+        "conc_ng_per_ml",
+        "free_conc_ng_per_ml",
+        "net_occupancy",
+        "sert_occupancy",
+    ])
+    .map_err(|e| CliError::Internal(e.into()))?;
     for p in &sim.profile {
-        w.write_record([p.time_h, p.conc_ng_per_ml, p.free_conc_ng_per_ml, p.net_occupancy, p.sert_occupancy].map(|x| format!("{x}")))
-            .map_err(|e| CliError::Internal(e.into()))?;
+        w.write_record(
+            [
+                p.time_h,
+                p.conc_ng_per_ml,
+                p.free_conc_ng_per_ml,
+                p.net_occupancy,
+                p.sert_occupancy,
+            ]
+            .map(|x| format!("{x}")),
+        )
+        .map_err(|e| CliError::Internal(e.into()))?;
     }
-    let csv_bytes = w.into_inner().map_err(|e| CliError::Internal(anyhow::anyhow!("csv: {e}")))?;
-    let doses: Vec<(f64, String)> = sim.dose_events.iter().map(|d| (d.time_h, String::new())).collect();
-    let mut conc = Chart::new(format!("{}: {}", sim.compound, sim.regimen), "time (h)", "plasma concentration (ng/mL)")
-        .line("total", sim.profile.iter().map(|p| (p.time_h, p.conc_ng_per_ml)).collect())
-        .dashed("free", sim.profile.iter().map(|p| (p.time_h, p.free_conc_ng_per_ml)).collect());
+    let csv_bytes = w
+        .into_inner()
+        .map_err(|e| CliError::Internal(anyhow::anyhow!("csv: {e}")))?;
+    let doses: Vec<(f64, String)> = sim
+        .dose_events
+        .iter()
+        .map(|d| (d.time_h, String::new()))
+        .collect();
+    let mut conc = Chart::new(
+        format!("{}: {}", sim.compound, sim.regimen),
+        "time (h)",
+        "plasma concentration (ng/mL)",
+    )
+    .line(
+        "total",
+        sim.profile
+            .iter()
+            .map(|p| (p.time_h, p.conc_ng_per_ml))
+            .collect(),
+    )
+    .dashed(
+        "free",
+        sim.profile
+            .iter()
+            .map(|p| (p.time_h, p.free_conc_ng_per_ml))
+            .collect(),
+    );
     conc.vlines = doses.clone();
-    conc.note = Some(format!("ticks on the time axis mark doses. {}", levodose::RESEARCH_USE_NOTE));
+    conc.note = Some(format!(
+        "ticks on the time axis mark doses. {}",
+        levodose::RESEARCH_USE_NOTE
+    ));
     let mut occ = Chart::new(
-        format!("Transporter occupancy ({} basis)", sim.occupancy_model.basis.as_str()),
+        format!(
+            "Transporter occupancy ({} basis)",
+            sim.occupancy_model.basis.as_str()
+        ),
         "time (h)",
         "occupancy (fraction)",
     )
-    .line("NET", sim.profile.iter().map(|p| (p.time_h, p.net_occupancy)).collect())
-    .line("SERT", sim.profile.iter().map(|p| (p.time_h, p.sert_occupancy)).collect());
+    .line(
+        "NET",
+        sim.profile
+            .iter()
+            .map(|p| (p.time_h, p.net_occupancy))
+            .collect(),
+    )
+    .line(
+        "SERT",
+        sim.profile
+            .iter()
+            .map(|p| (p.time_h, p.sert_occupancy))
+            .collect(),
+    );
     occ.y_range = Some((0.0, 1.0));
     occ.vlines = doses;
     occ.note = Some("Kp,uu and in vitro K are assumptions: in vivo occupancy may be far lower (milnacipran PET).".into());

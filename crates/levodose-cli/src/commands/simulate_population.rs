@@ -1,11 +1,217 @@
-//! `levodose simulate --subjects N`: population simulation (being built; see issue 3).
+//! `levodose simulate --subjects N` / `--parameters FILE`: a virtual population (or given
+//! individual parameters) through the scenario, with percentiles, PTA and band plots.
 
 use crate::error::{CliError, CliResult};
+use crate::output::{ensure_dir, print_json, to_json, write_atomic};
+use crate::plot::Chart;
+use levodose::monograph::Monograph;
+use levodose::population::{self, Covariate, PopulationSummary, RunOptions, SampleSpec};
+use levodose::simulate::{self, Scenario};
 
-pub fn run(
-    _args: &super::simulate::Args,
-    _scenario: levodose::simulate::Scenario,
-    _monograph: &levodose::monograph::Monograph,
-) -> CliResult {
-    Err(CliError::Internal(anyhow::anyhow!("population simulation is not built yet")))
+pub fn run(args: &super::simulate::Args, scenario: Scenario, monograph: &Monograph) -> CliResult {
+    let m = monograph;
+    let sc = scenario;
+    let targets = levodose::target::parse_all(&args.target)?;
+    let (subjects, opts) = match &args.parameters {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                CliError::input(format!("--parameters {}: cannot read: {e}", path.display()))
+            })?;
+            let subjects = population::parse_parameters(
+                m,
+                &text,
+                &path.display().to_string(),
+                &sc.subject.comedications,
+            )?;
+            if let Some(n) = args.subjects {
+                if n != subjects.len() {
+                    return Err(CliError::input(format!(
+                        "--subjects {n} does not match the {} rows of {}; omit --subjects with --parameters",
+                        subjects.len(),
+                        path.display()
+                    )));
+                }
+            }
+            let opts = RunOptions {
+                profiles: !args.no_profile,
+                per_subject: true,
+                seed: None,
+                source: format!("individual parameters from {}", path.display()),
+            };
+            (subjects, opts)
+        }
+        None => {
+            let n = args.subjects.unwrap_or(1000);
+            let mut spec = SampleSpec::from_monograph(m, n, args.seed)?;
+            if let Some(c) = sc.subject.crcl_ml_per_min {
+                spec.covariates.crcl_ml_per_min = Covariate::Fixed { value: c };
+            }
+            if let Some(w) = sc.subject.weight_kg {
+                spec.covariates.weight_kg = Covariate::Fixed { value: w };
+            }
+            spec.comedications = sc.subject.comedications.clone();
+            spec.pk = sc.pk;
+            let source = format!(
+                "sampled: {} ({})",
+                spec.covariates.name, spec.covariates.note
+            );
+            (
+                population::sample(m, &spec)?,
+                RunOptions {
+                    profiles: !args.no_profile,
+                    per_subject: false,
+                    seed: Some(args.seed),
+                    source,
+                },
+            )
+        }
+    };
+    let pop = population::simulate(m, &sc, &subjects, &targets, &opts)?;
+    // The typical subject of the same scenario (its summary, findings and notes frame the population).
+    let typical = simulate::run(m, &sc)?;
+    let mut json = serde_json::to_value(&typical)?;
+    if let Some(obj) = json.as_object_mut() {
+        if args.no_profile {
+            obj.remove("profile");
+        }
+        obj.insert("population".into(), serde_json::to_value(&pop)?);
+    }
+    if args.json {
+        print_json(&json)?;
+    } else {
+        print_text(&typical, &pop);
+    }
+    if let Some(dir) = &args.out {
+        ensure_dir(dir)?;
+        write_atomic(dir, "summary.json", to_json(&json)?.as_bytes())?;
+        let mut written = vec!["summary.json"];
+        if !pop.profile_bands.is_empty() {
+            write_atomic(
+                dir,
+                "concentration.svg",
+                band_chart(&typical, &pop, Kind::Conc)
+                    .render_svg()
+                    .map_err(CliError::Internal)?
+                    .as_bytes(),
+            )?;
+            write_atomic(
+                dir,
+                "occupancy.svg",
+                band_chart(&typical, &pop, Kind::Occ)
+                    .render_svg()
+                    .map_err(CliError::Internal)?
+                    .as_bytes(),
+            )?;
+            written.extend(["concentration.svg", "occupancy.svg"]);
+        }
+        if !args.json {
+            println!("\nWrote {} to {}", written.join(", "), dir.display());
+        }
+    }
+    Ok(())
+}
+
+fn print_text(typical: &simulate::Simulation, pop: &PopulationSummary) {
+    println!(
+        "{}: {} | {} subjects{}",
+        typical.compound,
+        typical.regimen,
+        pop.n,
+        pop.seed.map(|s| format!(", seed {s}")).unwrap_or_default()
+    );
+    println!("source: {}", pop.source);
+    let table =
+        |title: &str, map: &std::collections::BTreeMap<String, levodose::population::Stat>| {
+            println!("\n{title}");
+            println!(
+                "  {:<26} {:>12} {:>12} {:>12} {:>12}",
+                "metric", "p05", "p50", "p95", "mean"
+            );
+            for (k, s) in map {
+                println!(
+                    "  {k:<26} {:>12.4} {:>12.4} {:>12.4} {:>12.4}",
+                    s.p05, s.p50, s.p95, s.mean
+                );
+            }
+        };
+    if !pop.metrics.is_empty() {
+        table("Steady state (population percentiles):", &pop.metrics);
+    }
+    table(
+        "Last interval (population percentiles):",
+        &pop.last_interval,
+    );
+    if let Some(p) = pop.pta {
+        println!(
+            "\nProbability of target attainment ({}): {:.1} %",
+            pop.targets.join(" and "),
+            100.0 * p
+        );
+    }
+    if !typical.findings.is_empty() {
+        println!("\nFindings (typical subject):");
+        for f in &typical.findings {
+            println!(
+                "  [{}] {}: {} ({})",
+                f.severity, f.code, f.message, f.source
+            );
+        }
+    }
+    println!("\nNotes:");
+    for n in pop.notes.iter().chain(&typical.notes) {
+        println!("  - {n}");
+    }
+    println!("\n{}", typical.research_note);
+}
+
+#[derive(PartialEq)]
+enum Kind {
+    Conc,
+    Occ,
+}
+
+fn band_chart(typical: &simulate::Simulation, pop: &PopulationSummary, kind: Kind) -> Chart {
+    let b = &pop.profile_bands;
+    let x: Vec<f64> = b.iter().map(|p| p.time_h).collect();
+    let title = format!(
+        "{}: {} ({} subjects, median and 5-95 %)",
+        typical.compound, typical.regimen, pop.n
+    );
+    let mut ch = match kind {
+        Kind::Conc => Chart::new(title, "time (h)", "plasma concentration (ng/mL)")
+            .band(
+                "5-95 %",
+                x.clone(),
+                b.iter().map(|p| p.p05).collect(),
+                b.iter().map(|p| p.p95).collect(),
+            )
+            .line("median", b.iter().map(|p| (p.time_h, p.p50)).collect()),
+        Kind::Occ => {
+            let mut c = Chart::new(title, "time (h)", "transporter occupancy (fraction)")
+                .band(
+                    "NET 5-95 %",
+                    x.clone(),
+                    b.iter().map(|p| p.net_occupancy.p05).collect(),
+                    b.iter().map(|p| p.net_occupancy.p95).collect(),
+                )
+                .line(
+                    "NET median",
+                    b.iter().map(|p| (p.time_h, p.net_occupancy.p50)).collect(),
+                )
+                .band(
+                    "SERT 5-95 %",
+                    x.clone(),
+                    b.iter().map(|p| p.sert_occupancy.p05).collect(),
+                    b.iter().map(|p| p.sert_occupancy.p95).collect(),
+                )
+                .dashed(
+                    "SERT median",
+                    b.iter().map(|p| (p.time_h, p.sert_occupancy.p50)).collect(),
+                );
+            c.y_range = Some((0.0, 1.0));
+            c
+        }
+    };
+    ch.note = Some(typical.research_note.to_string());
+    ch
 }

@@ -1,10 +1,241 @@
-//! `levodose translate` (not built yet: see the open issues).
+//! `levodose translate`: the rat or mouse dose (mg/kg) that reproduces a human steady-state
+//! exposure or occupancy, per dosing frequency, with the test window, BSA comparison and dose
+//! preparation.
 
 use crate::error::{CliError, CliResult};
+use crate::output::{ensure_dir, print_json, to_json, write_atomic};
+use crate::plot::Chart;
+use levodose::occupancy::Basis;
+use levodose::translate::{
+    self, AnimalRoute, Metric, Request, Species, SpeciesPkOverride, Translation,
+};
+use std::fmt::Write;
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Metrics: free-cavg, free-auc24, free-cmax (free plasma, ng/mL), net-occupancy-trough,
+net-occupancy-average, sert-occupancy-trough, sert-occupancy-average (Ki basis unless
+--occupancy-basis ic50). Doses are free base per administration (mg/kg/day for a minipump).
+No rat or mouse levomilnacipran PK is published: clearance and volume are allometric from human
+(CL ~ W^0.75, V ~ W^1), marked `assumed: allometric`. Give measured values with --cl-l-per-h-per-kg
+and --v-l-per-kg.
+
+Examples:
+  levodose translate --species rat --route ip --match \"80mg qd\" --metric net-occupancy-average
+  levodose translate --species rat --route ip --match \"80mg qd\" --metric net-occupancy-average --salt --weight-kg 0.25
+  levodose translate --species mouse --route po --match \"40mg qd\" --metric free-cavg --json
+  levodose translate --species rat --route ip --match \"80mg qd\" --metric net-occupancy-average --out translate/";
 
 #[derive(clap::Args)]
-pub struct Args {}
+#[command(after_help = AFTER_HELP, allow_negative_numbers = true)]
+pub struct Args {
+    /// Species: rat or mouse.
+    #[arg(long)]
+    pub species: String,
+    /// Route: ip, po (solution), iv, minipump.
+    #[arg(long, default_value = "ip")]
+    pub route: String,
+    /// Human regimen whose steady state is matched, e.g. "80mg qd".
+    #[arg(long = "match", default_value = "80mg qd")]
+    pub human: String,
+    /// Metric to match (see below).
+    #[arg(long, default_value = "net-occupancy-average")]
+    pub metric: String,
+    /// Animal body weight, kg (default: the monograph's species weight).
+    #[arg(long)]
+    pub weight_kg: Option<f64>,
+    /// You dose the hydrochloride salt: report what to weigh as salt.
+    #[arg(long)]
+    pub salt: bool,
+    /// Dosing volume, mL/kg (default 5 rat i.p., 10 mouse i.p.).
+    #[arg(long)]
+    pub dose_volume_ml_per_kg: Option<f64>,
+    /// Occupancy basis: ki (default) or ic50.
+    #[arg(long, default_value = "ki")]
+    pub occupancy_basis: String,
+    /// Measured species clearance, L/h/kg (replaces allometry).
+    #[arg(long)]
+    pub cl_l_per_h_per_kg: Option<f64>,
+    /// Measured species volume, L/kg (replaces allometry).
+    #[arg(long)]
+    pub v_l_per_kg: Option<f64>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Write translate.json, profile.csv and profile.svg to this directory.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
 
-pub fn run(_args: Args) -> CliResult {
-    Err(CliError::Internal(anyhow::anyhow!("levodose translate is not built yet")))
+pub fn run(args: Args) -> CliResult {
+    let m = levodose::monograph::builtin("levomilnacipran")?;
+    let req = Request {
+        species: Species::parse(&args.species)?,
+        route: AnimalRoute::parse(&args.route)?,
+        human_regimen: args.human.clone(),
+        metric: Metric::parse(&args.metric)?,
+        weight_kg: args.weight_kg,
+        basis: Basis::parse(&args.occupancy_basis)?,
+        pk: SpeciesPkOverride {
+            clearance_l_per_h_per_kg: args.cl_l_per_h_per_kg,
+            volume_l_per_kg: args.v_l_per_kg,
+            ..Default::default()
+        },
+        weigh_salt: args.salt,
+        dose_volume_ml_per_kg: args.dose_volume_ml_per_kg,
+    };
+    let t = translate::translate(&m, &req)?;
+    if let Some(dir) = &args.out {
+        let json = to_json(&t)?;
+        let csv = profile_csv(&t);
+        let svg = chart(&t).render_svg().map_err(CliError::Internal)?;
+        ensure_dir(dir)?;
+        write_atomic(dir, "translate.json", json.as_bytes())?;
+        write_atomic(dir, "profile.csv", csv.as_bytes())?;
+        write_atomic(dir, "profile.svg", svg.as_bytes())?;
+    }
+    if args.json {
+        print_json(&t)
+    } else {
+        print!("{}", text(&t));
+        Ok(())
+    }
+}
+
+fn profile_csv(t: &Translation) -> String {
+    let mut s = String::from("frequency,time_h,value\n");
+    for o in &t.options {
+        for (x, y) in &o.profile {
+            let _ = writeln!(s, "{},{x:.4},{y:.6}", o.frequency.as_str());
+        }
+    }
+    s
+}
+
+fn chart(t: &Translation) -> Chart {
+    let mut c = Chart::new(
+        format!(
+            "{} {}: {} matching human {}",
+            t.species.as_str(),
+            t.route.as_str(),
+            t.metric.as_str(),
+            t.human_regimen
+        ),
+        "time after the first daily dose (h), steady state",
+        t.metric_unit,
+    );
+    for o in &t.options {
+        c = c.line(
+            format!("{} {:.3} mg/kg", o.frequency.as_str(), o.dose_mg_per_kg),
+            o.profile.clone(),
+        );
+    }
+    c.hlines.push((
+        translate::Metric::instantaneous_level(t.metric, t.human_level),
+        "human steady state".into(),
+    ));
+    c.note = Some(format!(
+        "{} {}",
+        if t.assumptions.iter().any(|a| a.contains("allometric")) {
+            "assumed: allometric species PK."
+        } else {
+            ""
+        },
+        levodose::RESEARCH_USE_NOTE
+    ));
+    c
+}
+
+fn text(t: &Translation) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} {}: match human {} at steady state, {} = {:.4} {}",
+        t.species.as_str(),
+        t.route.as_str(),
+        t.human_regimen,
+        t.metric.as_str(),
+        t.human_level,
+        t.metric_unit
+    );
+    let _ = writeln!(
+        s,
+        "species half-life {:.2} h, body weight {} kg\n",
+        t.species_half_life_h, t.weight_kg
+    );
+    let _ = writeln!(
+        s,
+        "{:<9} {:>12} {:>12} {:>9} {:>9} {:>9} {:>10}  window (h after dose)",
+        "frequency", "mg/kg/dose", "mg/kg/day", "trough", "peak", "average", "h>=human"
+    );
+    for o in &t.options {
+        let w = o
+            .test_window_h
+            .map(|w| format!("{:.2}-{:.2}", w.start, w.end))
+            .unwrap_or_else(|| "none".into());
+        let _ = writeln!(
+            s,
+            "{:<9} {:>12.3} {:>12.3} {:>9.3} {:>9.3} {:>9.3} {:>10.1}  {w}",
+            o.frequency.as_str(),
+            o.dose_mg_per_kg,
+            o.daily_dose_mg_per_kg,
+            o.trough,
+            o.peak,
+            o.average,
+            o.hours_at_or_above_human
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nrecommended: {:.3} mg/kg {} {} (free base)",
+        t.recommended.dose_mg_per_kg,
+        t.recommended.route.as_str(),
+        t.recommended.frequency.as_str()
+    );
+    if let Some(w) = t.test_window_h {
+        let _ = writeln!(
+            s,
+            "test window: {:.2} to {:.2} h after the dose{}",
+            w.start,
+            w.end,
+            t.tmax_h
+                .map(|x| format!(" (Tmax {x:.2} h)"))
+                .unwrap_or_default()
+        );
+    }
+    let _ = writeln!(
+        s,
+        "body-surface-area scaling (FDA Km) gives {:.2} mg/kg/day",
+        t.bsa_scaled_dose_mg_per_kg
+    );
+    if let Some(p) = &t.preparation {
+        let _ = writeln!(
+            s,
+            "preparation: weigh {:.3} mg {} per {} kg animal ({:.3} mg/kg); {}",
+            p.amount_per_animal_mg,
+            p.weigh_as,
+            p.weight_kg,
+            if p.weigh_as == "free base" {
+                p.dose_base_mg_per_kg
+            } else {
+                p.dose_salt_mg_per_kg.unwrap_or(p.dose_base_mg_per_kg)
+            },
+            p.note
+        );
+    }
+    for f in &t.findings {
+        let _ = writeln!(
+            s,
+            "{}: {}: {} [{}]",
+            f.severity, f.code, f.message, f.source
+        );
+    }
+    for a in &t.assumptions {
+        let _ = writeln!(s, "{a}");
+    }
+    for n in &t.notes {
+        let _ = writeln!(s, "note: {n}");
+    }
+    let _ = writeln!(s, "{}", levodose::RESEARCH_USE_NOTE);
+    s
 }

@@ -1,10 +1,343 @@
-//! `levodose trial` (not built yet: see the open issues).
+//! `levodose trial`: simulate a clinical trial scenario many times, analyse each replicate with
+//! the MMRM, report power; optionally search the n per arm for a target power.
 
 use crate::error::{CliError, CliResult};
+use crate::output::{ensure_dir, print_json, to_json, write_atomic};
+use crate::plot::Chart;
+use levodose::finding::Finding;
+use levodose::trial::{self, power, PowerResult, TrialDesign};
+use serde::Serialize;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const AFTER_HELP: &str = "\
+Each replicate screens subjects (MADRS inclusion threshold, single-blind placebo run-in excluding
+placebo responders), randomises n per arm, simulates change from baseline at each visit
+(placebo response + drug-placebo difference, exponential time course, correlated visit errors),
+applies dropout (MCAR or MAR on the last observed change) and fits the MMRM
+change ~ ARM*VISIT + BASE*VISIT, unstructured covariance, Satterthwaite df. Power is the share of
+replicates with p < alpha for the primary arm vs placebo at the primary week. Values the scenario
+leaves out come from the monograph's [efficacy] section; the JSON lists each with its source and
+whether it is assumed. Results depend only on --seed (one ChaCha stream per replicate), not on
+the number of threads (RAYON_NUM_THREADS).
+
+Examples:
+  levodose trial examples/trial/madrs_8week.toml --replicates 200 --seed 1
+  levodose trial examples/trial/madrs_8week.toml --replicates 500 --target-power 0.9
+  levodose trial examples/trial/madrs_8week.toml --replicates 200 --json
+  levodose trial examples/trial/madrs_8week.toml --replicates 200 --out results/trial/";
 
 #[derive(clap::Args)]
-pub struct Args {}
+#[command(after_help = AFTER_HELP)]
+pub struct Args {
+    /// Trial scenario file (TOML with a [trial] table).
+    pub scenario: PathBuf,
+    /// Number of simulated trials (1-100000).
+    #[arg(long, default_value_t = 1000)]
+    pub replicates: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Override n randomised per arm (allocation 1).
+    #[arg(long)]
+    pub n_per_arm: Option<u32>,
+    /// Search the smallest n per arm reaching this power (0.05-0.999).
+    #[arg(long)]
+    pub target_power: Option<f64>,
+    /// Use this monograph file instead of the built-in one.
+    #[arg(long)]
+    pub monograph: Option<PathBuf>,
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Write summary.json, trajectories.svg and power_curve.svg to this directory.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
 
-pub fn run(_args: Args) -> CliResult {
-    Err(CliError::Internal(anyhow::anyhow!("levodose trial is not built yet")))
+#[derive(Serialize)]
+struct Report<'a> {
+    research_use_note: &'static str,
+    scenario: String,
+    design: &'a TrialDesign,
+    result: &'a PowerResult,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    n_search: Option<&'a power::NSearch>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    power_curve: Vec<power::CurvePoint>,
+    findings: &'a [Finding],
+}
+
+/// Progress on stderr, updated about every 1 %; silent when off.
+struct Progress {
+    done: AtomicUsize,
+    total: usize,
+    on: bool,
+}
+
+impl Progress {
+    fn tick(&self) {
+        let k = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.on && (k.is_multiple_of((self.total / 100).max(1)) || k == self.total) {
+            eprint!("\rtrial: {k}/{} replicates", self.total);
+            if k == self.total {
+                eprintln!();
+            }
+        }
+    }
+    fn reset(&self, total: usize) -> Progress {
+        Progress {
+            done: AtomicUsize::new(0),
+            total,
+            on: self.on,
+        }
+    }
+}
+
+pub fn run(args: Args) -> CliResult {
+    if !(1..=100_000).contains(&args.replicates) {
+        return Err(CliError::input(format!(
+            "--replicates: {} is outside 1 to 100000",
+            args.replicates
+        )));
+    }
+    let text = std::fs::read_to_string(&args.scenario)
+        .map_err(|e| CliError::input(format!("scenario {}: {e}", args.scenario.display())))?;
+    let mut scenario = trial::parse(&text)?;
+    if let Some(n) = args.n_per_arm {
+        scenario.n_per_arm = n;
+    }
+    let m = super::facts::load(&scenario.compound, args.monograph.as_ref())?;
+    let design = scenario.resolve(&m)?;
+    let mut findings = trial::lint_trial(&scenario, &m);
+    let allocation: Vec<f64> = scenario.arms.iter().map(|a| a.allocation).collect();
+    let on = !args.quiet && std::io::stderr().is_terminal();
+    let progress = Progress {
+        done: AtomicUsize::new(0),
+        total: args.replicates,
+        on,
+    };
+
+    let (design, search) = match args.target_power {
+        Some(target) => {
+            let p = progress.reset(args.replicates);
+            let s = power::search_n(
+                &design,
+                &allocation,
+                target,
+                args.replicates,
+                args.seed,
+                &|| p.tick(),
+            )?;
+            (
+                power::with_n_per_arm(&design, s.n_per_arm, &allocation),
+                Some(s),
+            )
+        }
+        None => (design, None),
+    };
+    let result = power::run(&design, args.replicates, args.seed, &|| progress.tick())?;
+    if result.failed_fits > 0 {
+        findings.push(Finding::new(
+            "trial_fit_failures",
+            levodose::Severity::Warning,
+            format!(
+                "{} of {} MMRM fits failed and count as not significant (first: {})",
+                result.failed_fits,
+                result.replicates,
+                result.first_fit_error.clone().unwrap_or_default()
+            ),
+            "user",
+        ));
+    }
+    if let Some(rules) = m.preclinical.as_ref().map(|p| &p.design_rules) {
+        if result.power < rules.min_power_fraction.value {
+            findings.push(
+                Finding::new(
+                    "trial_power_low",
+                    levodose::Severity::Warning,
+                    format!(
+                        "simulated power {:.3} is below {}",
+                        result.power, rules.min_power_fraction.value
+                    ),
+                    rules.min_power_fraction.source.clone(),
+                )
+                .with_suggestion("use --target-power 0.9 to size the arms"),
+            );
+        }
+    }
+    let power_curve = match (&search, &args.out) {
+        (Some(s), _) => s.evaluated.clone(),
+        (None, Some(_)) => {
+            let n0 = design
+                .arms
+                .iter()
+                .zip(&allocation)
+                .find(|(_, &w)| w == 1.0)
+                .map_or(design.arms[0].n, |(a, _)| a.n);
+            let mut pts = Vec::new();
+            for f in [0.5, 0.75, 1.0, 1.25, 1.5] {
+                let n = ((n0 as f64) * f).round().max(4.0) as usize;
+                let p = progress.reset(args.replicates);
+                let r = power::run(
+                    &power::with_n_per_arm(&design, n, &allocation),
+                    args.replicates,
+                    args.seed,
+                    &|| p.tick(),
+                )?;
+                pts.push(power::CurvePoint {
+                    n_per_arm: n,
+                    power: r.power,
+                    power_mc_se: r.power_mc_se,
+                });
+            }
+            pts
+        }
+        _ => Vec::new(),
+    };
+    let report = Report {
+        research_use_note: levodose::RESEARCH_USE_NOTE,
+        scenario: args.scenario.display().to_string(),
+        design: &design,
+        result: &result,
+        n_search: search.as_ref(),
+        power_curve,
+        findings: &findings,
+    };
+    if let Some(dir) = &args.out {
+        ensure_dir(dir)?;
+        write_atomic(dir, "summary.json", to_json(&report)?.as_bytes())?;
+        write_atomic(
+            dir,
+            "trajectories.svg",
+            trajectory_chart(&design, &result).render_svg()?.as_bytes(),
+        )?;
+        if !report.power_curve.is_empty() {
+            write_atomic(
+                dir,
+                "power_curve.svg",
+                curve_chart(&report.power_curve, search.as_ref())
+                    .render_svg()?
+                    .as_bytes(),
+            )?;
+        }
+    }
+    if args.json {
+        return print_json(&report);
+    }
+    print_table(&design, &result, search.as_ref(), &findings);
+    Ok(())
+}
+
+fn trajectory_chart(d: &TrialDesign, r: &PowerResult) -> Chart {
+    let mut c = Chart::new(
+        "Mean LS-mean change from baseline (MMRM)",
+        "week",
+        "MADRS change from baseline",
+    );
+    for arm in &r.arms {
+        let pts = std::iter::once((0.0, 0.0))
+            .chain(
+                d.visit_weeks
+                    .iter()
+                    .copied()
+                    .zip(arm.mean_lsmean_change_madrs.iter().copied()),
+            )
+            .collect();
+        c = c.line(arm.name.clone(), pts);
+    }
+    c.vlines.push((r.primary_week, "primary".into()));
+    c.note = Some(format!(
+        "{} replicates, seed {}. {}",
+        r.replicates,
+        r.seed,
+        levodose::RESEARCH_USE_NOTE
+    ));
+    c
+}
+
+fn curve_chart(pts: &[power::CurvePoint], s: Option<&power::NSearch>) -> Chart {
+    let mut c = Chart::new("Simulated power by n per arm", "n per arm", "power");
+    c = c.line(
+        "simulated power",
+        pts.iter().map(|p| (p.n_per_arm as f64, p.power)).collect(),
+    );
+    c = c.band(
+        "+-2 MC SE",
+        pts.iter().map(|p| p.n_per_arm as f64).collect(),
+        pts.iter()
+            .map(|p| (p.power - 2.0 * p.power_mc_se).max(0.0))
+            .collect(),
+        pts.iter()
+            .map(|p| (p.power + 2.0 * p.power_mc_se).min(1.0))
+            .collect(),
+    );
+    if let Some(s) = s {
+        c.hlines.push((s.target_power, "target".into()));
+        c.vlines
+            .push((s.n_per_arm as f64, format!("n = {}", s.n_per_arm)));
+    }
+    c.y_range = Some((0.0, 1.0));
+    c.note = Some(levodose::RESEARCH_USE_NOTE.into());
+    c
+}
+
+fn print_table(d: &TrialDesign, r: &PowerResult, s: Option<&power::NSearch>, findings: &[Finding]) {
+    println!("{}", if d.name.is_empty() { "trial" } else { &d.name });
+    println!(
+        "{} replicates, seed {}; primary: {} vs placebo at week {}, alpha {}",
+        r.replicates, r.seed, r.primary_arm, r.primary_week, r.alpha
+    );
+    println!(
+        "power {:.3} (MC SE {:.3}); failed fits {}",
+        r.power, r.power_mc_se, r.failed_fits
+    );
+    if let Some(s) = s {
+        println!(
+            "n per arm for power >= {}: {} (analytic start {})",
+            s.target_power, s.n_per_arm, s.analytic_start_n_per_arm
+        );
+    }
+    println!(
+        "screened per trial {:.0}, excluded in run-in {:.1}",
+        r.mean_screened, r.mean_excluded_run_in
+    );
+    println!(
+        "{:<32} {:>5} {:>7} {:>10} {:>8} {:>8} {:>9}",
+        "arm", "n", "power", "diff", "sd", "mean SE", "dropout"
+    );
+    for a in &r.arms {
+        let f = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.3}"));
+        println!(
+            "{:<32} {:>5} {:>7} {:>10} {:>8} {:>8} {:>8.1}%",
+            a.name,
+            a.n_randomised,
+            f(a.power),
+            f(a.mean_difference_madrs),
+            f(a.sd_difference_madrs),
+            f(a.mean_se_madrs),
+            100.0 * a.mean_dropout_fraction
+        );
+    }
+    let weeks: Vec<String> = r.visit_weeks.iter().map(|w| format!("{w:>7}")).collect();
+    println!("mean LS-mean change by week {}", weeks.join(""));
+    for a in &r.arms {
+        let v: Vec<String> = a
+            .mean_lsmean_change_madrs
+            .iter()
+            .map(|x| format!("{x:>7.2}"))
+            .collect();
+        println!("  {:<26} {}", a.name, v.join(""));
+    }
+    for f in findings {
+        println!(
+            "{} [{}] {} (source {})",
+            f.severity, f.code, f.message, f.source
+        );
+    }
+    println!("{}", levodose::RESEARCH_USE_NOTE);
 }

@@ -38,9 +38,19 @@ fn daily_mg(seg: &Segment, ctx: &ResolveContext) -> Option<f64> {
 
 /// The maximum maintenance dose (mg/day) the label allows for this context, with the rule's
 /// code and source; None where the label does not recommend use at all (ESRD).
-pub fn dose_cap(m: &Monograph, crcl: Option<f64>, comeds: &[ResolvedComed]) -> Option<(f64, String)> {
+pub fn dose_cap(
+    m: &Monograph,
+    crcl: Option<f64>,
+    comeds: &[ResolvedComed],
+) -> Option<(f64, String)> {
     let label = m.label.as_ref()?;
-    let mut cap = (label.max_maintenance_mg.value, format!("label maximum {} mg once daily", label.max_maintenance_mg.value));
+    let mut cap = (
+        label.max_maintenance_mg.value,
+        format!(
+            "label maximum {} mg once daily",
+            label.max_maintenance_mg.value
+        ),
+    );
     if let Some(c) = crcl {
         if let Some(band) = renal_band(label, c) {
             if band.not_recommended {
@@ -53,17 +63,26 @@ pub fn dose_cap(m: &Monograph, crcl: Option<f64>, comeds: &[ResolvedComed]) -> O
             }
         }
     }
-    if comeds.iter().any(|c| c.class == ComedClass::StrongCyp3a4Inhibitor) {
+    if comeds
+        .iter()
+        .any(|c| c.class == ComedClass::StrongCyp3a4Inhibitor)
+    {
         let x = label.strong_cyp3a4_inhibitor_max_mg.value;
         if x < cap.0 {
-            cap = (x, format!("strong CYP3A4 inhibitor: maximum {x} mg once daily"));
+            cap = (
+                x,
+                format!("strong CYP3A4 inhibitor: maximum {x} mg once daily"),
+            );
         }
     }
     Some(cap)
 }
 
 fn renal_band(label: &Label, crcl: f64) -> Option<&crate::monograph::RenalCap> {
-    label.renal.iter().find(|b| crcl >= b.crcl_min_ml_per_min && crcl < b.crcl_max_ml_per_min)
+    label
+        .renal
+        .iter()
+        .find(|b| crcl >= b.crcl_min_ml_per_min && crcl < b.crcl_max_ml_per_min)
 }
 
 /// Applies every label rule to the regimen.
@@ -77,7 +96,10 @@ pub fn check(m: &Monograph, regimen: &Regimen, ctx: &LabelContext<'_>) -> Vec<Fi
         out.push(Finding::new(
             "label_not_applicable",
             Severity::Info,
-            format!("label rules apply to humans; they are not checked for {}", ctx.species),
+            format!(
+                "label rules apply to humans; they are not checked for {}",
+                ctx.species
+            ),
             src,
         ));
         return out;
@@ -102,7 +124,10 @@ pub fn check(m: &Monograph, regimen: &Regimen, ctx: &LabelContext<'_>) -> Vec<Fi
             out.push(Finding::new(
                 "below_label_range",
                 Severity::Info,
-                format!("maintenance dose {mg} mg/day is below the label range {}-{max} mg", label.min_maintenance_mg.value),
+                format!(
+                    "maintenance dose {mg} mg/day is below the label range {}-{max} mg",
+                    label.min_maintenance_mg.value
+                ),
                 src.clone(),
             ));
         }
@@ -127,7 +152,11 @@ pub fn check(m: &Monograph, regimen: &Regimen, ctx: &LabelContext<'_>) -> Vec<Fi
                 }
             }
         }
-        if ctx.comedications.iter().any(|c| c.class == ComedClass::StrongCyp3a4Inhibitor) {
+        if ctx
+            .comedications
+            .iter()
+            .any(|c| c.class == ComedClass::StrongCyp3a4Inhibitor)
+        {
             let cap = label.strong_cyp3a4_inhibitor_max_mg.value;
             if mg > cap {
                 let names: Vec<&str> = ctx
@@ -159,7 +188,12 @@ pub fn check(m: &Monograph, regimen: &Regimen, ctx: &LabelContext<'_>) -> Vec<Fi
                 c.source.clone(),
             ));
         } else if c.contraindicated {
-            out.push(Finding::new("contraindicated_comedication", Severity::Error, format!("{} is contraindicated", c.name), c.source.clone()));
+            out.push(Finding::new(
+                "contraindicated_comedication",
+                Severity::Error,
+                format!("{} is contraindicated", c.name),
+                c.source.clone(),
+            ));
         }
     }
 
@@ -170,7 +204,10 @@ pub fn check(m: &Monograph, regimen: &Regimen, ctx: &LabelContext<'_>) -> Vec<Fi
                 out.push(Finding::new(
                     "start_above_label",
                     Severity::Warning,
-                    format!("starts at {mg} mg/day; the label starts at {} mg once daily for {} days", label.start_dose_mg.value, label.start_days.value),
+                    format!(
+                        "starts at {mg} mg/day; the label starts at {} mg once daily for {} days",
+                        label.start_dose_mg.value, label.start_days.value
+                    ),
                     label.start_dose_mg.source.clone(),
                 ));
             }
@@ -180,7 +217,9 @@ pub fn check(m: &Monograph, regimen: &Regimen, ctx: &LabelContext<'_>) -> Vec<Fi
     let interval = label.titration_min_interval_days.value;
     for w in segs.windows(2) {
         let (a, b) = (w[0], w[1]);
-        let (Some(ma), Some(mb)) = (daily_mg(a, &ctx.resolve), daily_mg(b, &ctx.resolve)) else { continue };
+        let (Some(ma), Some(mb)) = (daily_mg(a, &ctx.resolve), daily_mg(b, &ctx.resolve)) else {
+            continue;
+        };
         if mb <= ma {
             continue;
         }
@@ -208,7 +247,9 @@ pub fn check(m: &Monograph, regimen: &Regimen, ctx: &LabelContext<'_>) -> Vec<Fi
                 out.push(Finding::new(
                     "not_once_daily",
                     Severity::Warning,
-                    format!("segment \"{s}\" is not once daily; the ER capsule is labelled once daily"),
+                    format!(
+                        "segment \"{s}\" is not once daily; the ER capsule is labelled once daily"
+                    ),
                     src.clone(),
                 ));
             }
@@ -221,7 +262,11 @@ pub fn check(m: &Monograph, regimen: &Regimen, ctx: &LabelContext<'_>) -> Vec<Fi
             out.push(Finding::new(
                 "stopped_without_taper",
                 Severity::Warning,
-                format!("the regimen stops {mg} mg/day on day {} without a down-taper: {}", last.days.end.unwrap_or(0), label.taper.text),
+                format!(
+                    "the regimen stops {mg} mg/day on day {} without a down-taper: {}",
+                    last.days.end.unwrap_or(0),
+                    label.taper.text
+                ),
                 label.taper.source.clone(),
             ));
         }

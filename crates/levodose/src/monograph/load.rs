@@ -6,10 +6,22 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 const BUILTIN: &[(&str, &str)] = &[
-    ("levomilnacipran", include_str!("../../../../data/compounds/levomilnacipran.toml")),
-    ("duloxetine", include_str!("../../../../data/compounds/duloxetine.toml")),
-    ("venlafaxine", include_str!("../../../../data/compounds/venlafaxine.toml")),
-    ("desvenlafaxine", include_str!("../../../../data/compounds/desvenlafaxine.toml")),
+    (
+        "levomilnacipran",
+        include_str!("../../../../data/compounds/levomilnacipran.toml"),
+    ),
+    (
+        "duloxetine",
+        include_str!("../../../../data/compounds/duloxetine.toml"),
+    ),
+    (
+        "venlafaxine",
+        include_str!("../../../../data/compounds/venlafaxine.toml"),
+    ),
+    (
+        "desvenlafaxine",
+        include_str!("../../../../data/compounds/desvenlafaxine.toml"),
+    ),
 ];
 
 /// Names of the embedded monographs.
@@ -22,13 +34,21 @@ pub fn builtin(name: &str) -> Result<Monograph> {
     let wanted = name.trim().to_ascii_lowercase();
     for (n, text) in BUILTIN {
         let m = from_toml_str(text, &format!("data/compounds/{n}.toml"))?;
-        if *n == wanted || m.compound.synonyms.iter().any(|s| s.to_ascii_lowercase() == wanted) {
+        if *n == wanted
+            || m.compound
+                .synonyms
+                .iter()
+                .any(|s| s.to_ascii_lowercase() == wanted)
+        {
             return Ok(m);
         }
     }
     Err(Error::input(
         "compound",
-        format!("unknown compound \"{name}\"; built-in compounds: {}", builtin_names().join(", ")),
+        format!(
+            "unknown compound \"{name}\"; built-in compounds: {}",
+            builtin_names().join(", ")
+        ),
     ))
 }
 
@@ -36,7 +56,10 @@ pub fn builtin(name: &str) -> Result<Monograph> {
 pub fn from_toml_str(text: &str, file: &str) -> Result<Monograph> {
     let m: Monograph = toml::from_str(text).map_err(|e| Error::Monograph {
         file: file.into(),
-        key: e.span().map(|s| format!("bytes {}..{}", s.start, s.end)).unwrap_or_else(|| "(document)".into()),
+        key: e
+            .span()
+            .map(|s| format!("bytes {}..{}", s.start, s.end))
+            .unwrap_or_else(|| "(document)".into()),
         reason: e.message().to_string(),
     })?;
     validate(&m, file)?;
@@ -62,7 +85,9 @@ impl Monograph {
         walk(&json, "", &mut |path, obj| {
             let value = match (obj.get("value"), obj.get("values")) {
                 (Some(v), _) => fmt_num(v),
-                (None, Some(Json::Array(vs))) => vs.iter().map(fmt_num).collect::<Vec<_>>().join(", "),
+                (None, Some(Json::Array(vs))) => {
+                    vs.iter().map(fmt_num).collect::<Vec<_>>().join(", ")
+                }
                 _ => return,
             };
             rows.push(FactRow {
@@ -79,7 +104,10 @@ impl Monograph {
 
     /// Molar mass of the salt, when the compound has one.
     pub fn salt_molar_mass(&self) -> Option<f64> {
-        self.compound.salt.as_ref().map(|s| s.molar_mass_g_per_mol.value)
+        self.compound
+            .salt
+            .as_ref()
+            .map(|s| s.molar_mass_g_per_mol.value)
     }
 }
 
@@ -98,12 +126,19 @@ fn str_field(obj: &serde_json::Map<String, Json>, k: &str) -> String {
 fn walk(v: &Json, path: &str, f: &mut dyn FnMut(&str, &serde_json::Map<String, Json>)) {
     match v {
         Json::Object(obj) => {
-            if obj.contains_key("unit") && obj.contains_key("source") && (obj.contains_key("value") || obj.contains_key("values")) {
+            if obj.contains_key("unit")
+                && obj.contains_key("source")
+                && (obj.contains_key("value") || obj.contains_key("values"))
+            {
                 f(path, obj);
                 return;
             }
             for (k, child) in obj {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 walk(child, &p, f);
             }
         }
@@ -134,6 +169,11 @@ fn expected_unit(key: &str) -> Option<(&'static str, f64, f64)> {
         ("_ml_per_min", "mL/min", 0.0, 1000.0),
         ("_per_h", "1/h", 0.0, 1000.0),
         ("_nm", "nM", 0.0, 1e7),
+        ("_l_per_h_per_kg", "L/h/kg", 0.0, 1000.0),
+        ("_l_per_kg", "L/kg", 0.0, 1000.0),
+        ("_ml_per_kg", "mL/kg", 0.0, 100.0),
+        ("_mg_per_kg", "mg/kg", 0.0, 2000.0),
+        ("_kg_per_m2", "kg/m2", 0.0, 100.0),
         ("_mg", "mg", 0.0, 10000.0),
         ("_kg", "kg", 0.0, 1000.0),
         ("_days", "d", 0.0, 10000.0),
@@ -142,11 +182,18 @@ fn expected_unit(key: &str) -> Option<(&'static str, f64, f64)> {
         ("_fraction", "1", 0.0, 1.0),
         ("_ratio", "1", 0.0, 1000.0),
     ];
-    RULES.iter().find(|(suffix, ..)| last.ends_with(suffix)).map(|&(_, u, lo, hi)| (u, lo, hi))
+    RULES
+        .iter()
+        .find(|(suffix, ..)| last.ends_with(suffix))
+        .map(|&(_, u, lo, hi)| (u, lo, hi))
 }
 
 fn validate(m: &Monograph, file: &str) -> Result<()> {
-    let err = |key: &str, reason: String| Error::Monograph { file: file.into(), key: key.into(), reason };
+    let err = |key: &str, reason: String| Error::Monograph {
+        file: file.into(),
+        key: key.into(),
+        reason,
+    };
     let json = serde_json::to_value(m).map_err(|e| err("(document)", e.to_string()))?;
     let mut first: Option<Error> = None;
     walk(&json, "", &mut |path, obj| {
@@ -155,7 +202,10 @@ fn validate(m: &Monograph, file: &str) -> Result<()> {
         }
         let source = str_field(obj, "source");
         if !m.references.contains_key(&source) && source != "user" {
-            first = Some(err(path, format!("source \"{source}\" is not in [references]")));
+            first = Some(err(
+                path,
+                format!("source \"{source}\" is not in [references]"),
+            ));
             return;
         }
         let unit = str_field(obj, "unit");
@@ -170,11 +220,17 @@ fn validate(m: &Monograph, file: &str) -> Result<()> {
         }
         if let Some((u, lo, hi)) = expected_unit(path) {
             if unit != u {
-                first = Some(err(path, format!("unit \"{unit}\" does not match the key; expected \"{u}\"")));
+                first = Some(err(
+                    path,
+                    format!("unit \"{unit}\" does not match the key; expected \"{u}\""),
+                ));
                 return;
             }
             if let Some(x) = nums.iter().find(|x| !x.is_finite() || **x < lo || **x > hi) {
-                first = Some(err(path, format!("value {x} {unit} is outside {lo} to {hi}")));
+                first = Some(err(
+                    path,
+                    format!("value {x} {unit} is outside {lo} to {hi}"),
+                ));
             }
         } else if unit.is_empty() {
             first = Some(err(path, "unit is empty".into()));
@@ -188,7 +244,10 @@ fn validate(m: &Monograph, file: &str) -> Result<()> {
         ("human.clearance_l_per_h", h.clearance_l_per_h.value),
         ("human.volume_l", h.volume_l.value),
         ("human.ka_per_h", h.ka_per_h.value),
-        ("human.bioavailability_fraction", h.bioavailability_fraction.value),
+        (
+            "human.bioavailability_fraction",
+            h.bioavailability_fraction.value,
+        ),
         ("human.unbound_fraction", h.unbound_fraction.value),
         ("targets.net_ki_nm", m.targets.net_ki_nm.value),
         ("targets.sert_ki_nm", m.targets.sert_ki_nm.value),
@@ -209,43 +268,75 @@ fn validate(m: &Monograph, file: &str) -> Result<()> {
     if let Some(label) = &m.label {
         for (i, cap) in label.renal.iter().enumerate() {
             if !m.references.contains_key(&cap.source) {
-                return Err(err(&format!("label.renal[{i}].source"), format!("\"{}\" is not in [references]", cap.source)));
+                return Err(err(
+                    &format!("label.renal[{i}].source"),
+                    format!("\"{}\" is not in [references]", cap.source),
+                ));
             }
             if cap.crcl_min_ml_per_min >= cap.crcl_max_ml_per_min {
-                return Err(err(&format!("label.renal[{i}]"), "crcl_min_ml_per_min must be below crcl_max_ml_per_min".into()));
+                return Err(err(
+                    &format!("label.renal[{i}]"),
+                    "crcl_min_ml_per_min must be below crcl_max_ml_per_min".into(),
+                ));
             }
             if cap.max_dose_mg.is_none() && !cap.not_recommended {
-                return Err(err(&format!("label.renal[{i}]"), "needs max_dose_mg or not_recommended = true".into()));
+                return Err(err(
+                    &format!("label.renal[{i}]"),
+                    "needs max_dose_mg or not_recommended = true".into(),
+                ));
             }
         }
         if !m.references.contains_key(&label.source) {
-            return Err(err("label.source", format!("\"{}\" is not in [references]", label.source)));
+            return Err(err(
+                "label.source",
+                format!("\"{}\" is not in [references]", label.source),
+            ));
         }
     }
     if let Some(inter) = &m.interactions {
         for c in &inter.comedications {
             if !m.references.contains_key(&c.source) {
-                return Err(err(&format!("interactions.comedications[{}].source", c.name), format!("\"{}\" is not in [references]", c.source)));
+                return Err(err(
+                    &format!("interactions.comedications[{}].source", c.name),
+                    format!("\"{}\" is not in [references]", c.source),
+                ));
             }
-            if c.class.is_cyp3a4() && c.observed_auc_ratio.is_none() && !inter.class_activity_ratio.contains_key(c.class.key()) {
+            if c.class.is_cyp3a4()
+                && c.observed_auc_ratio.is_none()
+                && !inter.class_activity_ratio.contains_key(c.class.key())
+            {
                 return Err(err(
                     &format!("interactions.comedications[{}]", c.name),
-                    format!("no observed_auc_ratio and no class_activity_ratio.{} for the static model", c.class.key()),
+                    format!(
+                        "no observed_auc_ratio and no class_activity_ratio.{} for the static model",
+                        c.class.key()
+                    ),
                 ));
             }
         }
     }
     if let Some(s) = &m.safety {
-        for t in s.adverse_events.iter().chain(&s.vital_signs).chain(std::iter::once(&s.discontinuation_for_ae)) {
+        for t in s
+            .adverse_events
+            .iter()
+            .chain(&s.vital_signs)
+            .chain(std::iter::once(&s.discontinuation_for_ae))
+        {
             let key = format!("safety[{}]", t.name);
             if t.doses_mg.len() != t.values.len() || t.doses_mg.is_empty() {
-                return Err(err(&key, "doses_mg and values must have the same, non-zero length".into()));
+                return Err(err(
+                    &key,
+                    "doses_mg and values must have the same, non-zero length".into(),
+                ));
             }
             if !t.n.is_empty() && t.n.len() != t.doses_mg.len() {
                 return Err(err(&key, "n must have one entry per dose".into()));
             }
             if !m.references.contains_key(&t.source) {
-                return Err(err(&key, format!("source \"{}\" is not in [references]", t.source)));
+                return Err(err(
+                    &key,
+                    format!("source \"{}\" is not in [references]", t.source),
+                ));
             }
         }
     }

@@ -5,9 +5,11 @@
 //! unit against its name, its range, and that its source resolves in `[references]`.
 
 mod load;
+mod preclinical;
 mod schema;
 mod value;
 
 pub use load::{builtin, builtin_names, from_toml_str, FactRow};
+pub use preclinical::*;
 pub use schema::*;
 pub use value::{Reference, Status, Value, ValueList};

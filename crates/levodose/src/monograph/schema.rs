@@ -19,6 +19,18 @@ pub struct Monograph {
     pub interactions: Option<Interactions>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety: Option<Safety>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variability: Option<Variability>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population: Option<PopulationDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_research_target: Option<ResearchTarget>,
+    /// Rodent species, allometry, assays and design rules (`translate`, `design`, `lint`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preclinical: Option<super::preclinical::Preclinical>,
+    /// Published MADRS trial effects and the assumptions of the trial simulator (`trial`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub efficacy: Option<Efficacy>,
 }
 
 /// Identity: names, molar masses (free base and salt), usual clinical dosing (for comparisons).
@@ -244,4 +256,93 @@ pub struct DoseTable {
 
 fn all_population() -> String {
     "all".into()
+}
+
+/// Log-normal inter-individual variability of CL/F, V/F and ka (CV as a fraction) with the
+/// correlations of their log-deviations (`population` module).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variability {
+    pub model: String,
+    pub clearance_cv_fraction: Value,
+    pub volume_cv_fraction: Value,
+    pub ka_cv_fraction: Value,
+    pub correlation_clearance_volume: Value,
+    pub correlation_clearance_ka: Value,
+    pub correlation_volume_ka: Value,
+}
+
+/// A default virtual population: log-normal weight and CrCl, truncated to [min, max].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationDef {
+    pub name: String,
+    #[serde(default)]
+    pub note: String,
+    pub weight_median_kg: Value,
+    pub weight_cv_fraction: Value,
+    pub weight_min_kg: Value,
+    pub weight_max_kg: Value,
+    pub crcl_median_ml_per_min: Value,
+    pub crcl_cv_fraction: Value,
+    pub crcl_min_ml_per_min: Value,
+    pub crcl_max_ml_per_min: Value,
+}
+
+/// The research target `optimize` uses when the user gives none (a `target` expression).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResearchTarget {
+    pub expression: String,
+    pub source: String,
+    #[serde(default)]
+    pub status: super::Status,
+    pub note: String,
+}
+
+/// Clinical efficacy on the MADRS: published effects (defaults of the trial simulator) and the
+/// simulator's assumptions (each marked `status = "assumed"`). Differences are drug minus
+/// placebo in change from baseline (negative favours the drug).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Efficacy {
+    pub scale: String,
+    /// Week of the primary endpoint.
+    pub primary_week: Value,
+    /// Efficacy visit weeks after randomisation (the visit SDs follow them).
+    pub visit_weeks: ValueList,
+    /// LS-mean difference vs placebo at the primary week, by fixed dose.
+    pub fixed_dose: Vec<DoseEffect>,
+    pub flexible_difference_madrs: Value,
+    pub pooled_drug_change_madrs: Value,
+    pub pooled_placebo_change_madrs: Value,
+    pub negative_trial_drug_change_madrs: Value,
+    pub negative_trial_placebo_change_madrs: Value,
+    pub meta_analysis_difference_madrs: Value,
+    pub inclusion_min_madrs: Value,
+    pub completion_drug_fraction: Value,
+    pub completion_placebo_fraction: Value,
+    pub run_in_weeks: Value,
+    pub taper_weeks: Value,
+    /// SD of change from baseline at each of `visit_weeks`.
+    pub change_sd_madrs: ValueList,
+    /// Correlation of the change scores one week apart; corr = rho^|t_j - t_k| (weeks).
+    pub within_subject_correlation_per_week: Value,
+    /// Time constant of the exponential approach of placebo and drug effects.
+    pub response_time_constant_weeks: Value,
+    pub screening_mean_madrs: Value,
+    pub screening_sd_madrs: Value,
+    pub run_in_change_madrs: Value,
+    pub run_in_sd_madrs: Value,
+    pub run_in_exclusion_improvement_fraction: Value,
+    pub response_improvement_fraction: Value,
+}
+
+/// A fixed dose and its published difference from placebo.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DoseEffect {
+    pub name: String,
+    pub dose_mg: Value,
+    pub difference_madrs: Value,
 }

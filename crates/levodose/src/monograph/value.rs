@@ -38,7 +38,13 @@ pub struct Value {
 impl Value {
     /// A value stated in code or a scenario (not from the monograph), e.g. a user override.
     pub fn user(value: f64, unit: &str) -> Self {
-        Value { value, unit: unit.into(), source: "user".into(), status: Status::Published, note: "given by the user".into() }
+        Value {
+            value,
+            unit: unit.into(),
+            source: "user".into(),
+            status: Status::Published,
+            note: "given by the user".into(),
+        }
     }
 }
 

@@ -30,13 +30,25 @@ pub fn actions_from_doses(params: &PkParams, doses: &[DoseEvent]) -> Vec<Action>
     let mut out = Vec::with_capacity(doses.len() * 2);
     for d in doses {
         if d.route.is_extravascular() {
-            out.push(Action { time_h: d.time_h + params.lag_h, kind: ActionKind::Depot(d.amount_mg * params.bioavailability) });
+            out.push(Action {
+                time_h: d.time_h + params.lag_h,
+                kind: ActionKind::Depot(d.amount_mg * params.bioavailability),
+            });
         } else if let Some(dur) = d.infusion_h {
             let rate = d.amount_mg / dur;
-            out.push(Action { time_h: d.time_h, kind: ActionKind::Rate(rate) });
-            out.push(Action { time_h: d.time_h + dur, kind: ActionKind::Rate(-rate) });
+            out.push(Action {
+                time_h: d.time_h,
+                kind: ActionKind::Rate(rate),
+            });
+            out.push(Action {
+                time_h: d.time_h + dur,
+                kind: ActionKind::Rate(-rate),
+            });
         } else {
-            out.push(Action { time_h: d.time_h, kind: ActionKind::Central(d.amount_mg) });
+            out.push(Action {
+                time_h: d.time_h,
+                kind: ActionKind::Central(d.amount_mg),
+            });
         }
     }
     out.sort_by(|a, b| a.time_h.total_cmp(&b.time_h));
@@ -45,8 +57,18 @@ pub fn actions_from_doses(params: &PkParams, doses: &[DoseEvent]) -> Vec<Action>
 
 #[derive(Debug, Clone, Copy)]
 enum Stepper {
-    One { k: f64, ka: f64, c: Coefficients },
-    Two { k10: f64, k12: f64, k21: f64, ka: f64, t: Transition },
+    One {
+        k: f64,
+        ka: f64,
+        c: Coefficients,
+    },
+    Two {
+        k10: f64,
+        k12: f64,
+        k21: f64,
+        ka: f64,
+        t: Transition,
+    },
 }
 
 /// Walks forward in time; cheap to clone (for look-ahead while refining a peak).
@@ -72,17 +94,43 @@ impl<'a> Cursor<'a> {
     }
 
     /// Starts at `time_h` with `state` and infusion `rate`; actions before `time_h` are skipped.
-    pub fn with_state(params: &PkParams, actions: &'a [Action], time_h: f64, state: State, rate: f64) -> Self {
+    pub fn with_state(
+        params: &PkParams,
+        actions: &'a [Action],
+        time_h: f64,
+        state: State,
+        rate: f64,
+    ) -> Self {
         let k = params.k_per_h();
         let stepper = match params.peripheral {
-            None => Stepper::One { k, ka: params.ka_per_h, c: Coefficients::new(k, params.ka_per_h, 0.0) },
+            None => Stepper::One {
+                k,
+                ka: params.ka_per_h,
+                c: Coefficients::new(k, params.ka_per_h, 0.0),
+            },
             Some((q, v2)) => {
                 let (k12, k21) = (q / params.volume_l, q / v2);
-                Stepper::Two { k10: k, k12, k21, ka: params.ka_per_h, t: Transition::new(k, k12, k21, params.ka_per_h, 0.0) }
+                Stepper::Two {
+                    k10: k,
+                    k12,
+                    k21,
+                    ka: params.ka_per_h,
+                    t: Transition::new(k, k12, k21, params.ka_per_h, 0.0),
+                }
             }
         };
         let next = actions.partition_point(|a| a.time_h < time_h);
-        Cursor { time_h, state, rate, auc_mg_h_per_l: 0.0, actions, next, cl: params.clearance_l_per_h, v: params.volume_l, stepper }
+        Cursor {
+            time_h,
+            state,
+            rate,
+            auc_mg_h_per_l: 0.0,
+            actions,
+            next,
+            cl: params.clearance_l_per_h,
+            v: params.volume_l,
+            stepper,
+        }
     }
 
     /// Concentration now (ng/mL).
@@ -148,15 +196,27 @@ impl<'a> Cursor<'a> {
                 self.state.depot = d;
                 self.state.central = cc;
             }
-            Stepper::Two { k10, k12, k21, ka, t: tr } => {
+            Stepper::Two {
+                k10,
+                k12,
+                k21,
+                ka,
+                t: tr,
+            } => {
                 if tr.dt != dt {
                     *tr = Transition::new(*k10, *k12, *k21, *ka, dt);
                 }
                 let (d, c, p) = tr.step(before.depot, before.central, before.peripheral, self.rate);
-                self.state = State { depot: d, central: c, peripheral: p };
+                self.state = State {
+                    depot: d,
+                    central: c,
+                    peripheral: p,
+                };
             }
         }
-        let eliminated = (before.depot - self.state.depot) + self.rate * dt + (before.body() - self.state.body());
+        let eliminated = (before.depot - self.state.depot)
+            + self.rate * dt
+            + (before.body() - self.state.body());
         self.auc_mg_h_per_l += eliminated.max(0.0) / self.cl;
         self.time_h = t;
     }

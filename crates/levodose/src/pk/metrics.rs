@@ -36,7 +36,9 @@ pub fn interval_profile(cursor: &Cursor<'_>, tau_h: f64) -> IntervalProfile {
     let mut cur = cursor.clone();
     cur.advance_through(start);
     let auc0 = cur.auc_ng_h_per_ml();
-    let mut times: Vec<f64> = (0..=SAMPLES).map(|i| start + tau_h * i as f64 / SAMPLES as f64).collect();
+    let mut times: Vec<f64> = (0..=SAMPLES)
+        .map(|i| start + tau_h * i as f64 / SAMPLES as f64)
+        .collect();
     let mut probe = cur.clone();
     while let Some(t) = probe.next_action_time() {
         if t >= end {
@@ -55,18 +57,34 @@ pub fn interval_profile(cursor: &Cursor<'_>, tau_h: f64) -> IntervalProfile {
         cursors.push(cur.clone());
         cur.advance_through(t);
     }
-    let auc = cursors.last().map(|c| c.auc_ng_h_per_ml() - auc0).unwrap_or(0.0);
-    let (imax, _) = samples
-        .iter()
-        .enumerate()
-        .fold((0, f64::NEG_INFINITY), |(bi, bv), (i, &(_, c))| if c > bv { (i, c) } else { (bi, bv) });
+    let auc = cursors
+        .last()
+        .map(|c| c.auc_ng_h_per_ml() - auc0)
+        .unwrap_or(0.0);
+    let (imax, _) =
+        samples
+            .iter()
+            .enumerate()
+            .fold((0, f64::NEG_INFINITY), |(bi, bv), (i, &(_, c))| {
+                if c > bv {
+                    (i, c)
+                } else {
+                    (bi, bv)
+                }
+            });
     let (tmax, cmax) = refine_peak(&samples, &cursors, imax, start);
     let cmin = samples.iter().map(|s| s.1).fold(f64::INFINITY, f64::min);
     IntervalProfile {
         start_h: start,
         end_h: end,
         samples,
-        metrics: ExposureMetrics { cmax_ng_per_ml: cmax, tmax_h: tmax, cmin_ng_per_ml: cmin, cavg_ng_per_ml: auc / tau_h, auc_ng_h_per_ml: auc },
+        metrics: ExposureMetrics {
+            cmax_ng_per_ml: cmax,
+            tmax_h: tmax,
+            cmin_ng_per_ml: cmin,
+            cavg_ng_per_ml: auc / tau_h,
+            auc_ng_h_per_ml: auc,
+        },
     }
 }
 

@@ -53,6 +53,9 @@ impl Coefficients {
     /// Advances (depot, central) by one step with constant infusion rate `rate` (mg/h).
     #[inline]
     pub fn step(&self, depot: f64, central: f64, rate: f64) -> (f64, f64) {
-        (self.depot_keep * depot, self.central_keep * central + self.depot_to_central * depot + self.rate_gain * rate)
+        (
+            self.depot_keep * depot,
+            self.central_keep * central + self.depot_to_central * depot + self.rate_gain * rate,
+        )
     }
 }

@@ -17,7 +17,14 @@ pub struct PkParams {
 
 impl PkParams {
     pub fn one_compartment(clearance_l_per_h: f64, volume_l: f64, ka_per_h: f64) -> Self {
-        PkParams { clearance_l_per_h, volume_l, ka_per_h, bioavailability: 1.0, lag_h: 0.0, peripheral: None }
+        PkParams {
+            clearance_l_per_h,
+            volume_l,
+            ka_per_h,
+            bioavailability: 1.0,
+            lag_h: 0.0,
+            peripheral: None,
+        }
     }
 
     /// Elimination rate constant k = CL/V (1/h).
@@ -47,7 +54,10 @@ impl PkParams {
     pub fn validate(&self) -> Result<()> {
         let pos = |name: &str, v: f64| -> Result<()> {
             if !(v.is_finite() && v > 0.0 && v < 1e7) {
-                return Err(Error::input(name, format!("{v} must be a positive finite number")));
+                return Err(Error::input(
+                    name,
+                    format!("{v} must be a positive finite number"),
+                ));
             }
             Ok(())
         };
@@ -55,10 +65,16 @@ impl PkParams {
         pos("volume_l", self.volume_l)?;
         pos("ka_per_h", self.ka_per_h)?;
         if !(self.bioavailability > 0.0 && self.bioavailability <= 1.0) {
-            return Err(Error::input("bioavailability", format!("{} must be above 0 and at most 1", self.bioavailability)));
+            return Err(Error::input(
+                "bioavailability",
+                format!("{} must be above 0 and at most 1", self.bioavailability),
+            ));
         }
         if !(self.lag_h.is_finite() && (0.0..=48.0).contains(&self.lag_h)) {
-            return Err(Error::input("lag_h", format!("{} must be from 0 to 48 h", self.lag_h)));
+            return Err(Error::input(
+                "lag_h",
+                format!("{} must be from 0 to 48 h", self.lag_h),
+            ));
         }
         if let Some((q, v2)) = self.peripheral {
             pos("intercompartmental_clearance_l_per_h", q)?;

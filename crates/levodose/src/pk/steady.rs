@@ -30,13 +30,20 @@ fn to_vec(s: State) -> Vector3<f64> {
 }
 
 fn to_state(v: Vector3<f64>) -> State {
-    State { depot: v[0], central: v[1], peripheral: v[2] }
+    State {
+        depot: v[0],
+        central: v[1],
+        peripheral: v[2],
+    }
 }
 
 /// The interval that a single dose at time 0 opens, starting from an empty body.
 pub fn first_interval(params: &PkParams, dose: &DoseEvent, tau_h: f64) -> Result<IntervalProfile> {
     params.validate()?;
-    let d = DoseEvent { time_h: 0.0, ..*dose };
+    let d = DoseEvent {
+        time_h: 0.0,
+        ..*dose
+    };
     let actions = actions_from_doses(params, &[d]);
     Ok(interval_profile(&Cursor::new(params, &actions), tau_h))
 }
@@ -47,12 +54,24 @@ pub fn steady_state(params: &PkParams, dose: &DoseEvent, tau_h: f64) -> Result<S
         return Err(Error::input("tau_h", format!("{tau_h} must be positive")));
     }
     if dose.route.is_extravascular() && params.lag_h >= tau_h {
-        return Err(Error::input("lag_h", format!("a lag of {} h must be shorter than the dosing interval {tau_h} h", params.lag_h)));
+        return Err(Error::input(
+            "lag_h",
+            format!(
+                "a lag of {} h must be shorter than the dosing interval {tau_h} h",
+                params.lag_h
+            ),
+        ));
     }
     if dose.infusion_h.is_some_and(|d| d > tau_h) {
-        return Err(Error::input("regimen", "an infusion must not last longer than the dosing interval"));
+        return Err(Error::input(
+            "regimen",
+            "an infusion must not last longer than the dosing interval",
+        ));
     }
-    let d = DoseEvent { time_h: 0.0, ..*dose };
+    let d = DoseEvent {
+        time_h: 0.0,
+        ..*dose
+    };
     let actions = actions_from_doses(params, &[d]);
     let mut m = Matrix3::zeros();
     for j in 0..3 {
@@ -74,7 +93,10 @@ pub fn steady_state(params: &PkParams, dose: &DoseEvent, tau_h: f64) -> Result<S
         .solve(&c)
         .ok_or_else(|| Error::Numerical("steady state: I - exp(A tau) is singular".into()))?;
     let state = to_state(x_ss);
-    let profile = interval_profile(&Cursor::with_state(params, &actions, 0.0, state, 0.0), tau_h);
+    let profile = interval_profile(
+        &Cursor::with_state(params, &actions, 0.0, state, 0.0),
+        tau_h,
+    );
     let first = interval_profile(&Cursor::new(params, &actions), tau_h);
     let accumulation_ratio = profile.metrics.auc_ng_h_per_ml / first.metrics.auc_ng_h_per_ml;
     Ok(SteadyState {

@@ -20,7 +20,10 @@ impl Transition {
             0.0, k12,           -k21, 0.0,
             0.0, 0.0,           0.0,  0.0,
         );
-        Transition { dt, m: (a * dt).exp() }
+        Transition {
+            dt,
+            m: (a * dt).exp(),
+        }
     }
 
     #[inline]

@@ -36,7 +36,12 @@ impl Regimen {
                 Amount::Mg(x) => x,
                 Amount::MgPerKg(x) => {
                     let w = ctx.weight_kg.ok_or_else(|| {
-                        Error::input("weight_kg", format!("segment \"{seg}\" is in mg/kg: give a body weight (--weight-kg)"))
+                        Error::input(
+                            "weight_kg",
+                            format!(
+                                "segment \"{seg}\" is in mg/kg: give a body weight (--weight-kg)"
+                            ),
+                        )
                     })?;
                     x * w
                 }
@@ -48,8 +53,18 @@ impl Regimen {
                 mg = salt_to_base_mg(mg, ctx.molar_mass_base, salt);
             }
             let start_h = (seg.days.start as f64 - 1.0) * 24.0;
-            let end_h = seg.days.end.map(|e| e as f64 * 24.0).unwrap_or(horizon_h).min(horizon_h);
-            let event = |t: f64| DoseEvent { time_h: t, amount_mg: mg, route: seg.route, infusion_h: seg.infusion_h };
+            let end_h = seg
+                .days
+                .end
+                .map(|e| e as f64 * 24.0)
+                .unwrap_or(horizon_h)
+                .min(horizon_h);
+            let event = |t: f64| DoseEvent {
+                time_h: t,
+                amount_mg: mg,
+                route: seg.route,
+                infusion_h: seg.infusion_h,
+            };
             match seg.frequency {
                 Frequency::Once => {
                     if start_h < horizon_h {

@@ -170,9 +170,9 @@ impl fmt::Display for Segment {
         }
         match self.frequency {
             Frequency::Once => write!(f, " once")?,
-            Frequency::EveryHours(h) if h == 24.0 => write!(f, " qd")?,
-            Frequency::EveryHours(h) if h == 12.0 => write!(f, " bid")?,
-            Frequency::EveryHours(h) if h == 8.0 => write!(f, " tid")?,
+            Frequency::EveryHours(24.0) => write!(f, " qd")?,
+            Frequency::EveryHours(12.0) => write!(f, " bid")?,
+            Frequency::EveryHours(8.0) => write!(f, " tid")?,
             Frequency::EveryHours(h) => write!(f, " q{}h", fmt_num(h))?,
         }
         match self.days.end {

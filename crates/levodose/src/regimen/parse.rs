@@ -8,30 +8,45 @@ const MAX_MG: f64 = 100_000.0;
 const MAX_MG_PER_KG: f64 = 2_000.0;
 
 fn err(segment: &str, expected: impl Into<String>) -> Error {
-    Error::Regimen { segment: segment.trim().to_string(), expected: expected.into() }
+    Error::Regimen {
+        segment: segment.trim().to_string(),
+        expected: expected.into(),
+    }
 }
 
 /// Parses a regimen. `titration` supplies the label rule for `label-titration[:TARGET_MG]`.
 pub fn parse(text: &str, titration: Option<&TitrationRule>) -> Result<Regimen> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err(err(text, "a regimen such as \"40mg qd\" or \"label-titration\""));
+        return Err(err(
+            text,
+            "a regimen such as \"40mg qd\" or \"label-titration\"",
+        ));
     }
     let lower = trimmed.to_ascii_lowercase();
     if let Some(rest) = lower.strip_prefix("label-titration") {
-        let rule = titration.ok_or_else(|| err(trimmed, "a compound with a label titration rule"))?;
+        let rule =
+            titration.ok_or_else(|| err(trimmed, "a compound with a label titration rule"))?;
         let target = match rest.strip_prefix(':') {
             None if rest.is_empty() => rule.max_target_mg,
             Some(t) => {
                 let t = t.trim().trim_end_matches("mg");
-                t.parse::<f64>().map_err(|_| err(trimmed, "label-titration:TARGET_MG with a number, e.g. label-titration:80"))?
+                t.parse::<f64>().map_err(|_| {
+                    err(
+                        trimmed,
+                        "label-titration:TARGET_MG with a number, e.g. label-titration:80",
+                    )
+                })?
             }
             None => return Err(err(trimmed, "label-titration or label-titration:TARGET_MG")),
         };
         if !target.is_finite() || target < rule.min_target_mg || target > rule.max_target_mg {
             return Err(err(
                 trimmed,
-                format!("a titration target from {} to {} mg (the label's maintenance range)", rule.min_target_mg, rule.max_target_mg),
+                format!(
+                    "a titration target from {} to {} mg (the label's maintenance range)",
+                    rule.min_target_mg, rule.max_target_mg
+                ),
             ));
         }
         return Ok(Regimen::titration(rule, target));
@@ -60,19 +75,47 @@ fn parse_amount(segment: &str, tok: &str) -> Result<Amount> {
     } else if let Some(n) = tok.strip_suffix("mg") {
         (n, false)
     } else {
-        return Err(err(segment, format!("an amount like \"40mg\" or \"10mg/kg\" first, found \"{tok}\"")));
+        return Err(err(
+            segment,
+            format!("an amount like \"40mg\" or \"10mg/kg\" first, found \"{tok}\""),
+        ));
     };
-    let x = parse_number(num).ok_or_else(|| err(segment, format!("a number before the unit, found \"{num}\"")))?;
+    let x = parse_number(num).ok_or_else(|| {
+        err(
+            segment,
+            format!("a number before the unit, found \"{num}\""),
+        )
+    })?;
     let max = if per_kg { MAX_MG_PER_KG } else { MAX_MG };
     if x <= 0.0 || x > max {
-        return Err(err(segment, format!("an amount above 0 and at most {max} {}", if per_kg { "mg/kg" } else { "mg" })));
+        return Err(err(
+            segment,
+            format!(
+                "an amount above 0 and at most {max} {}",
+                if per_kg { "mg/kg" } else { "mg" }
+            ),
+        ));
     }
-    Ok(if per_kg { Amount::MgPerKg(x) } else { Amount::Mg(x) })
+    Ok(if per_kg {
+        Amount::MgPerKg(x)
+    } else {
+        Amount::Mg(x)
+    })
 }
 
 fn parse_hours(segment: &str, tok: &str, what: &str) -> Result<f64> {
-    let n = tok.strip_suffix('h').ok_or_else(|| err(segment, format!("{what} in hours like \"2h\", found \"{tok}\"")))?;
-    let h = parse_number(n).ok_or_else(|| err(segment, format!("{what} in hours like \"2h\", found \"{tok}\"")))?;
+    let n = tok.strip_suffix('h').ok_or_else(|| {
+        err(
+            segment,
+            format!("{what} in hours like \"2h\", found \"{tok}\""),
+        )
+    })?;
+    let h = parse_number(n).ok_or_else(|| {
+        err(
+            segment,
+            format!("{what} in hours like \"2h\", found \"{tok}\""),
+        )
+    })?;
     if h <= 0.0 || h > 24.0 * 28.0 {
         return Err(err(segment, format!("{what} above 0 and at most 672 h")));
     }
@@ -82,20 +125,37 @@ fn parse_hours(segment: &str, tok: &str, what: &str) -> Result<f64> {
 fn parse_days(segment: &str, tok: &str) -> Result<DayRange> {
     let body = &tok[1..];
     let day = |s: &str| -> Result<u32> {
-        let d: u32 = s.parse().map_err(|_| err(segment, format!("days like d1-14, d8- or d3, found \"{tok}\"")))?;
+        let d: u32 = s.parse().map_err(|_| {
+            err(
+                segment,
+                format!("days like d1-14, d8- or d3, found \"{tok}\""),
+            )
+        })?;
         if d == 0 || d > MAX_DAY {
             return Err(err(segment, format!("day numbers from 1 to {MAX_DAY}")));
         }
         Ok(d)
     };
     let range = match body.split_once('-') {
-        None => DayRange { start: day(body)?, end: Some(day(body)?) },
-        Some((a, "")) => DayRange { start: day(a)?, end: None },
-        Some((a, b)) => DayRange { start: day(a)?, end: Some(day(b)?) },
+        None => DayRange {
+            start: day(body)?,
+            end: Some(day(body)?),
+        },
+        Some((a, "")) => DayRange {
+            start: day(a)?,
+            end: None,
+        },
+        Some((a, b)) => DayRange {
+            start: day(a)?,
+            end: Some(day(b)?),
+        },
     };
     if let Some(e) = range.end {
         if e < range.start {
-            return Err(err(segment, format!("a day range whose end is not before its start, found \"{tok}\"")));
+            return Err(err(
+                segment,
+                format!("a day range whose end is not before its start, found \"{tok}\""),
+            ));
         }
     }
     Ok(range)
@@ -189,17 +249,36 @@ fn parse_tokens(segment: &str, amount_tok: &str, rest: &[&str]) -> Result<Segmen
     }
     let route = route.unwrap_or(Route::Po);
     if infusion_h.is_some() && route != Route::Iv {
-        return Err(err(segment, "\"over Nh\" only with route iv (a zero-order infusion)"));
+        return Err(err(
+            segment,
+            "\"over Nh\" only with route iv (a zero-order infusion)",
+        ));
     }
     let frequency = frequency.unwrap_or(Frequency::EveryHours(24.0));
     if let (Some(d), Some(tau)) = (infusion_h, frequency.tau_h()) {
         if d > tau {
-            return Err(err(segment, format!("an infusion no longer than the dosing interval ({tau} h)")));
+            return Err(err(
+                segment,
+                format!("an infusion no longer than the dosing interval ({tau} h)"),
+            ));
         }
     }
     let days = days.unwrap_or(match frequency {
-        Frequency::Once => DayRange { start: 1, end: Some(1) },
-        Frequency::EveryHours(_) => DayRange { start: 1, end: None },
+        Frequency::Once => DayRange {
+            start: 1,
+            end: Some(1),
+        },
+        Frequency::EveryHours(_) => DayRange {
+            start: 1,
+            end: None,
+        },
     });
-    Ok(Segment { amount, route, infusion_h, frequency, days, salt })
+    Ok(Segment {
+        amount,
+        route,
+        infusion_h,
+        frequency,
+        days,
+        salt,
+    })
 }

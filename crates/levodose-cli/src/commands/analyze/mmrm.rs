@@ -1,0 +1,392 @@
+//! `levodose analyze mmrm`: MMRM (REML, unstructured covariance) on a long-format CSV, as SAS
+//! PROC MIXED reports it: fixed effects, covariance, LS means and arm differences per visit.
+
+use crate::error::{CliError, CliResult};
+use crate::output::print_json;
+use levodose_stats::mmrm::{fit, Data, DfMethod, Formula, MmrmFit, ModelSpec};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum DfArg {
+    Satterthwaite,
+    KenwardRoger,
+}
+
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  levodose analyze mmrm fev.csv --formula \"FEV1 ~ ARMCD*AVISIT + RACE + SEX + us(AVISIT | USUBJID)\" \\\n      --arm ARMCD --reference ARMCD=PBO --json\n  levodose analyze mmrm trial.csv --formula \"CHG ~ ARM*VISIT + BASE:VISIT + us(VISIT | ID)\" --arm ARM --df kenward-roger\n\nEmpty outcome cells are missing outcomes (dropped by row: likelihood analysis under MAR)."
+)]
+pub struct Args {
+    /// Long-format CSV: one row per subject and visit.
+    pub data: PathBuf,
+    /// Model in R mmrm notation, e.g. "FEV1 ~ ARMCD*AVISIT + RACE + us(AVISIT | USUBJID)".
+    #[arg(long)]
+    pub formula: String,
+    /// Treatment factor for LS means and differences; its reference level is the comparator.
+    #[arg(long)]
+    pub arm: Option<String>,
+    /// Columns to treat as categorical even if numeric (comma separated).
+    #[arg(long, value_delimiter = ',')]
+    pub factors: Vec<String>,
+    /// Reference level, COL=LEVEL (repeatable; default: first level in sorted order).
+    #[arg(long = "reference")]
+    pub references: Vec<String>,
+    /// Visit order for the covariance matrix (default: natural order, VIS2 before VIS10).
+    #[arg(long, value_delimiter = ',')]
+    pub visit_order: Vec<String>,
+    /// Denominator degrees of freedom.
+    #[arg(long, value_enum, default_value = "satterthwaite")]
+    pub df: DfArg,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    #[serde(flatten)]
+    fit: &'a MmrmFit,
+    notes: Vec<String>,
+}
+
+pub fn run(args: Args) -> CliResult {
+    let formula =
+        Formula::parse(&args.formula).map_err(|e| CliError::input(format!("--formula: {e}")))?;
+    let (data, notes) = load(&args, &formula)?;
+    let df = match args.df {
+        DfArg::Satterthwaite => DfMethod::Satterthwaite,
+        DfArg::KenwardRoger => DfMethod::KenwardRoger,
+    };
+    let mut spec = ModelSpec::from_formula(&formula).with_df(df);
+    if let Some(arm) = &args.arm {
+        spec = spec.with_arm(arm);
+    }
+    let result = fit(&data, &spec).map_err(|e| CliError::input(e.to_string()))?;
+    if args.json {
+        print_json(&Report {
+            fit: &result,
+            notes,
+        })
+    } else {
+        print_tables(&result, &notes);
+        Ok(())
+    }
+}
+
+/// Reads the CSV into MMRM data; returns notes on dropped rows and subjects.
+fn load(args: &Args, formula: &Formula) -> CliResult<(Data, Vec<String>)> {
+    let path = &args.data;
+    let mut rdr = csv::Reader::from_path(path)
+        .map_err(|e| CliError::input(format!("{}: cannot read: {e}", path.display())))?;
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| CliError::input(format!("{}: header: {e}", path.display())))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let mut records = Vec::new();
+    for (i, r) in rdr.records().enumerate() {
+        let r =
+            r.map_err(|e| CliError::input(format!("{}: row {}: {e}", path.display(), i + 2)))?;
+        records.push(
+            r.iter()
+                .map(|c| c.trim().to_string())
+                .collect::<Vec<String>>(),
+        );
+    }
+    if records.is_empty() {
+        return Err(CliError::input(format!("{}: no data rows", path.display())));
+    }
+    let cov = formula.covariance.as_ref().ok_or_else(|| {
+        CliError::input("--formula: add the covariance structure us(VISIT | SUBJECT), e.g. us(AVISIT | USUBJID)")
+    })?;
+    let column = |name: &str, what: &str| -> CliResult<usize> {
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            CliError::input(format!(
+                "{what} column `{name}` is not in {} (columns: {})",
+                path.display(),
+                headers.join(", ")
+            ))
+        })
+    };
+    let y_col = column(&formula.response, "--formula: response")?;
+    let visit_col = column(&cov.visit, "--formula: visit")?;
+    let subject_col = column(&cov.subject, "--formula: subject")?;
+    let mut covariates: Vec<String> = Vec::new();
+    for v in formula.terms.iter().flatten().chain(args.arm.iter()) {
+        if v != &cov.visit && !covariates.contains(v) {
+            covariates.push(v.clone());
+        }
+    }
+    let cov_cols: Vec<usize> = covariates
+        .iter()
+        .map(|c| column(c, "--formula: term"))
+        .collect::<CliResult<_>>()?;
+    for f in &args.factors {
+        column(f, "--factors")?;
+    }
+
+    // Rows with a missing visit, subject or covariate cannot be used.
+    let mut notes = Vec::new();
+    let mut keep = Vec::new();
+    let mut dropped = 0;
+    for (i, r) in records.iter().enumerate() {
+        if r[visit_col].is_empty() || r[subject_col].is_empty() {
+            return Err(CliError::input(format!(
+                "row {}: empty {} or {}",
+                i + 2,
+                cov.visit,
+                cov.subject
+            )));
+        }
+        if cov_cols.iter().any(|&c| r[c].is_empty()) {
+            dropped += 1;
+        } else {
+            keep.push(i);
+        }
+    }
+    if dropped > 0 {
+        notes.push(format!(
+            "{dropped} rows with a missing covariate were not used"
+        ));
+    }
+
+    let mut y = Vec::with_capacity(keep.len());
+    for &i in &keep {
+        let cell = &records[i][y_col];
+        y.push(
+            if cell.is_empty() || cell.eq_ignore_ascii_case("na") || cell == "." {
+                None
+            } else {
+                Some(
+                    cell.parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite())
+                        .ok_or_else(|| {
+                            CliError::input(format!(
+                                "row {}: {} = `{cell}` is not a number",
+                                i + 2,
+                                formula.response
+                            ))
+                        })?,
+                )
+            },
+        );
+    }
+    let labels =
+        |c: usize| -> Vec<String> { keep.iter().map(|&i| records[i][c].clone()).collect() };
+    let visit_values = labels(visit_col);
+    let visit_labels: Vec<String> = if args.visit_order.is_empty() {
+        let mut v: Vec<String> = visit_values
+            .iter()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        v.sort_by(|a, b| natural_cmp(a, b));
+        v
+    } else {
+        let given: BTreeSet<&String> = args.visit_order.iter().collect();
+        let present: BTreeSet<&String> = visit_values.iter().collect();
+        if given != present || given.len() != args.visit_order.len() {
+            return Err(CliError::input(format!(
+                "--visit-order must list each visit of {} once: {}",
+                cov.visit,
+                present.into_iter().cloned().collect::<Vec<_>>().join(",")
+            )));
+        }
+        args.visit_order.clone()
+    };
+    let visit: Vec<usize> = visit_values
+        .iter()
+        .map(|v| visit_labels.iter().position(|l| l == v).unwrap_or(0))
+        .collect();
+    let subject_values = labels(subject_col);
+    let subject_keys: Vec<String> = subject_values
+        .iter()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let subject: Vec<usize> = subject_values
+        .iter()
+        .map(|s| subject_keys.binary_search(s).unwrap_or(0))
+        .collect();
+    let mut data = Data::new(&cov.visit, visit_labels, subject, visit, y.clone())
+        .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+
+    for (name, &c) in covariates.iter().zip(&cov_cols) {
+        let values = labels(c);
+        let numeric: Option<Vec<f64>> = values.iter().map(|v| v.parse::<f64>().ok()).collect();
+        let forced = args.factors.contains(name) || args.arm.as_deref() == Some(name.as_str());
+        let result = match numeric {
+            Some(nums) if !forced => data.add_numeric(name, nums),
+            _ => {
+                let mut levels: Vec<String> = values
+                    .iter()
+                    .cloned()
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                if values.iter().all(|v| v.parse::<f64>().is_ok()) {
+                    levels.sort_by(|a, b| natural_cmp(a, b));
+                }
+                let codes = values
+                    .iter()
+                    .map(|v| levels.iter().position(|l| l == v).unwrap_or(0))
+                    .collect();
+                data.add_factor(name, levels, codes)
+            }
+        };
+        result.map_err(|e| CliError::input(e.to_string()))?;
+    }
+    for r in &args.references {
+        let (col, level) = r
+            .split_once('=')
+            .ok_or_else(|| CliError::input(format!("--reference `{r}`: expected COL=LEVEL")))?;
+        data.set_reference(col.trim(), level.trim())
+            .map_err(|e| CliError::input(format!("--reference {r}: {e}")))?;
+    }
+
+    let mut with_outcome = BTreeSet::new();
+    for (s, v) in subject_values.iter().zip(&y) {
+        if v.is_some() {
+            with_outcome.insert(s);
+        }
+    }
+    let without = subject_keys.len() - with_outcome.len();
+    if without > 0 {
+        notes.push(format!(
+            "{without} subjects have no observed outcome and do not enter the likelihood (counted in n_subjects, as SAS does)"
+        ));
+    }
+    Ok((data, notes))
+}
+
+/// Natural order: digit runs compare as numbers (VIS2 < VIS10).
+fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(s: &str) -> Vec<(bool, String)> {
+        let mut out: Vec<(bool, String)> = Vec::new();
+        for ch in s.chars() {
+            let digit = ch.is_ascii_digit();
+            match out.last_mut() {
+                Some((d, buf)) if *d == digit => buf.push(ch),
+                _ => out.push((digit, ch.to_string())),
+            }
+        }
+        out
+    }
+    let (ca, cb) = (chunks(a), chunks(b));
+    for ((da, sa), (db, sb)) in ca.iter().zip(&cb) {
+        let ord = if *da && *db {
+            let (ta, tb) = (sa.trim_start_matches('0'), sb.trim_start_matches('0'));
+            ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb))
+        } else {
+            sa.cmp(sb)
+        };
+        if ord != std::cmp::Ordering::Equal {
+            return ord;
+        }
+    }
+    ca.len().cmp(&cb.len()).then_with(|| a.cmp(b))
+}
+
+fn p_text(p: f64) -> String {
+    if p < 1e-4 {
+        "<.0001".to_string()
+    } else {
+        format!("{p:.4}")
+    }
+}
+
+fn print_tables(r: &MmrmFit, notes: &[String]) {
+    let df_name = match r.df_method {
+        DfMethod::Satterthwaite => "Satterthwaite",
+        DfMethod::KenwardRoger => "Kenward-Roger",
+    };
+    println!("MMRM: REML, unstructured covariance, {df_name} degrees of freedom");
+    println!(
+        "Subjects {}  Observations used {}  -2 Res Log Likelihood {:.4}  AIC {:.4}  Iterations {}",
+        r.n_subjects, r.n_observations, r.neg2_reml_loglik, r.aic, r.iterations
+    );
+    println!("\nSolution for fixed effects");
+    let w = r
+        .fixed_effects
+        .iter()
+        .map(|f| f.term.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!(
+        "{:<w$} {:>12} {:>10} {:>8} {:>8} {:>8}",
+        "Term", "Estimate", "SE", "DF", "t", "Pr>|t|"
+    );
+    for f in &r.fixed_effects {
+        println!(
+            "{:<w$} {:>12.4} {:>10.4} {:>8.1} {:>8.2} {:>8}",
+            f.term,
+            f.estimate,
+            f.se,
+            f.df,
+            f.t,
+            p_text(f.p)
+        );
+    }
+    println!("\nCovariance (unstructured)");
+    print!("{:<10}", "");
+    for v in &r.visits {
+        print!(" {v:>10}");
+    }
+    println!();
+    for (v, row) in r.visits.iter().zip(&r.covariance) {
+        print!("{v:<10}");
+        for x in row {
+            print!(" {x:>10.4}");
+        }
+        println!();
+    }
+    if !r.lsmeans.is_empty() {
+        println!("\nLS means");
+        println!(
+            "{:<10} {:<10} {:>10} {:>8} {:>8} {:>10} {:>10}",
+            "Visit", "Arm", "Estimate", "SE", "DF", "Lower", "Upper"
+        );
+        for m in &r.lsmeans {
+            println!(
+                "{:<10} {:<10} {:>10.4} {:>8.4} {:>8.1} {:>10.4} {:>10.4}",
+                m.visit.as_deref().unwrap_or("-"),
+                m.arm,
+                m.estimate,
+                m.se,
+                m.df,
+                m.lower,
+                m.upper
+            );
+        }
+        println!("\nDifferences of LS means (arm - reference)");
+        println!(
+            "{:<10} {:<16} {:>10} {:>8} {:>8} {:>8} {:>8} {:>10} {:>10}",
+            "Visit", "Arm - Ref", "Estimate", "SE", "DF", "t", "Pr>|t|", "Lower", "Upper"
+        );
+        for d in &r.differences {
+            println!(
+                "{:<10} {:<16} {:>10.4} {:>8.4} {:>8.1} {:>8.2} {:>8} {:>10.4} {:>10.4}",
+                d.visit.as_deref().unwrap_or("-"),
+                format!("{} - {}", d.arm, d.reference_arm),
+                d.estimate,
+                d.se,
+                d.df,
+                d.t,
+                p_text(d.p),
+                d.lower,
+                d.upper
+            );
+        }
+    }
+    for n in notes {
+        println!("\nNote: {n}");
+    }
+    println!("\n{}", crate::research_note());
+}

@@ -1,0 +1,52 @@
+//! `levodose compare`: every compound at its usual doses on one basis, user doses, and errors.
+
+use std::process::Command;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_levodose"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn compares_all_compounds_and_occupancy_rises_with_dose() {
+    let (c, out, e) = run(&["compare", "--dose", "levomilnacipran=40,80,120", "--json"]);
+    assert_eq!(c, 0, "{e}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    for name in [
+        "levomilnacipran",
+        "duloxetine",
+        "venlafaxine",
+        "desvenlafaxine",
+    ] {
+        assert!(rows.iter().any(|r| r["compound"] == name), "{name}");
+    }
+    let levo: Vec<f64> = rows
+        .iter()
+        .filter(|r| r["compound"] == "levomilnacipran")
+        .map(|r| r["net_occupancy"]["trough"].as_f64().unwrap())
+        .collect();
+    assert!(levo.windows(2).all(|w| w[1] > w[0]));
+    for r in rows {
+        let b = r["net_sert_balance"].as_f64().unwrap();
+        let want = r["net_occupancy"]["average"].as_f64().unwrap()
+            / r["sert_occupancy"]["average"].as_f64().unwrap();
+        assert!((b - want).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn bad_dose_spec_and_unavailable_basis_exit_2() {
+    assert_eq!(run(&["compare", "--dose", "duloxetine:60"]).0, 2);
+    assert_eq!(run(&["compare", "--dose", "aspirin=100"]).0, 2);
+    let (c, _, e) = run(&["compare", "--occupancy-basis", "ic50"]);
+    assert_eq!(c, 2);
+    assert!(e.contains("occupancy-basis"), "{e}");
+}

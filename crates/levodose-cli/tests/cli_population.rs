@@ -1,0 +1,107 @@
+//! `levodose simulate --subjects/--parameters`: determinism across thread counts, the
+//! population JSON block, --no-profile, parameter tables.
+
+use std::process::Command;
+
+fn run_env(args: &[&str], threads: &str) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_levodose"))
+        .args(args)
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn same_seed_identical_json_with_one_or_two_threads() {
+    let args = [
+        "simulate",
+        "--regimen",
+        "label-titration:80",
+        "--days",
+        "12",
+        "--subjects",
+        "1500",
+        "--seed",
+        "9",
+        "--json",
+    ];
+    let (c1, a, e) = run_env(&args, "1");
+    assert_eq!(c1, 0, "{e}");
+    let (_, b, _) = run_env(&args, "2");
+    assert_eq!(a, b);
+    let v: serde_json::Value = serde_json::from_str(&a).unwrap();
+    let p = &v["population"];
+    assert_eq!(p["n"], 1500);
+    for (name, s) in p["metrics"].as_object().unwrap() {
+        let (lo, mid, hi) = (
+            s["p05"].as_f64().unwrap(),
+            s["p50"].as_f64().unwrap(),
+            s["p95"].as_f64().unwrap(),
+        );
+        assert!(lo < mid && mid < hi, "{name}");
+    }
+    assert_eq!(p["profile_bands"].as_array().unwrap().len(), 12 * 24 + 1);
+}
+
+#[test]
+fn no_profile_omits_arrays_and_targets_give_pta() {
+    let (c, out, e) = run_env(
+        &[
+            "simulate",
+            "--regimen",
+            "80mg qd",
+            "--subjects",
+            "2000",
+            "--no-profile",
+            "--target",
+            "net_occupancy.trough>=0.5",
+            "--json",
+        ],
+        "2",
+    );
+    assert_eq!(c, 0, "{e}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v.get("profile").is_none());
+    assert!(v["population"].get("profile_bands").is_none());
+    let pta = v["population"]["pta"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&pta));
+}
+
+#[test]
+fn parameter_file_rows_match_single_subject_runs() {
+    let dir = std::env::temp_dir().join(format!("levodose-params-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("p.csv");
+    std::fs::write(&file, "ID,CL,V,KA,LAG\n1,23.1,400,1.0,4\n2,15,350,0.6,3\n").unwrap();
+    let (c, out, e) = run_env(
+        &[
+            "simulate",
+            "--regimen",
+            "80mg qd",
+            "--parameters",
+            file.to_str().unwrap(),
+            "--json",
+        ],
+        "2",
+    );
+    assert_eq!(c, 0, "{e}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let subjects = v["population"]["subjects"].as_array().unwrap();
+    // Row 1 is the typical subject: its steady state equals the single-subject engine's.
+    let ss = &v["summary"]["steady_state"];
+    let row = &subjects[0]["steady_state"];
+    for k in ["cmin_ng_per_ml", "cmax_ng_per_ml", "auc_tau_ng_h_per_ml"] {
+        let (a, b) = (row[k].as_f64().unwrap(), ss[k].as_f64().unwrap());
+        assert!((a - b).abs() / b < 1e-6, "{k}: {a} vs {b}");
+    }
+    std::fs::write(&file, "ID,CL,V,KA\n1,-3,400,1\n").unwrap();
+    let (c, _, e) = run_env(&["simulate", "--parameters", file.to_str().unwrap()], "2");
+    assert_eq!(c, 2);
+    assert!(e.contains("column CL"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,0 +1,133 @@
+//! `levodose trial` end to end: determinism across thread counts, bad input exit code, outputs.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn levodose(args: &[&str], threads: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_levodose"))
+        .args(args)
+        .env("RAYON_NUM_THREADS", threads)
+        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .output()
+        .unwrap()
+}
+
+const SEED_TRIAL: &str = "examples/trial/madrs_8week.toml";
+
+#[test]
+fn identical_json_with_one_or_two_threads() {
+    let args = [
+        "trial",
+        SEED_TRIAL,
+        "--replicates",
+        "30",
+        "--seed",
+        "11",
+        "--n-per-arm",
+        "60",
+        "--json",
+    ];
+    let a = levodose(&args, "1");
+    let b = levodose(&args, "2");
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert_eq!(a.stdout, b.stdout);
+    let v: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    let p = v["result"]["power"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&p));
+    assert!(v["research_use_note"]
+        .as_str()
+        .unwrap()
+        .contains("Research use only"));
+    assert!(v["design"]["assumptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["status"] == "assumed"));
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_field() {
+    let dir = std::env::temp_dir().join(format!("levodose_cli_trial_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(SEED_TRIAL),
+    )
+    .unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, text.replace("alpha = 0.05", "alpha = 2")).unwrap();
+    let out = levodose(&["trial", bad.to_str().unwrap(), "--replicates", "2"], "1");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("trial.alpha"));
+    let out = levodose(&["trial", SEED_TRIAL, "--replicates", "0"], "1");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--replicates"));
+}
+
+#[test]
+fn out_dir_has_summary_and_plots() {
+    let dir = std::env::temp_dir().join(format!("levodose_cli_trial_out_{}", std::process::id()));
+    let out = levodose(
+        &[
+            "trial",
+            "examples/trial/analytic_one_visit.toml",
+            "--replicates",
+            "40",
+            "--out",
+            dir.to_str().unwrap(),
+            "--quiet",
+        ],
+        "2",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in ["summary.json", "trajectories.svg", "power_curve.svg"] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    let curve = v["power_curve"].as_array().unwrap();
+    assert_eq!(curve.len(), 5);
+}
+
+/// n search: the chosen n reaches the target and n - 1 (if evaluated) does not.
+#[test]
+fn target_power_search_brackets_the_target() {
+    let out = levodose(
+        &[
+            "trial",
+            "examples/trial/analytic_one_visit.toml",
+            "--replicates",
+            "200",
+            "--target-power",
+            "0.8",
+            "--json",
+            "--quiet",
+        ],
+        "2",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v["n_search"];
+    let n = s["n_per_arm"].as_u64().unwrap();
+    let ev = s["evaluated"].as_array().unwrap();
+    let at = |k: u64| {
+        ev.iter()
+            .find(|p| p["n_per_arm"].as_u64() == Some(k))
+            .map(|p| p["power"].as_f64().unwrap())
+    };
+    assert!(at(n).unwrap() >= 0.8);
+    if let Some(p) = at(n - 1) {
+        assert!(p < 0.8);
+    }
+    // analytic n for d = 0.4, power 0.8: 100 per arm; the simulated answer is close (MC error).
+    assert!((80..=125).contains(&n), "n {n}");
+}

@@ -1,0 +1,7 @@
+//! Statistics for levodose, independent of pharmacology: MMRM (REML, unstructured covariance,
+//! Satterthwaite and Kenward-Roger df, LS means), dose-response fits (log-logistic, Emax) and power.
+//! Every output is named as users of SAS PROC MIXED, R mmrm and R nls know it.
+
+pub mod dose_response;
+pub mod mmrm;
+pub mod power;

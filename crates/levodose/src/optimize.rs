@@ -1,0 +1,381 @@
+//! Dose optimisation: the lowest candidate dose whose probability of target attainment (PTA)
+//! reaches the required share of a virtual population, within the label's cap for that
+//! population (renal function, strong CYP3A4 inhibitors), with the adverse-event estimates of
+//! each candidate and the label titration to the recommended dose.
+//!
+//! Every candidate is simulated on the same subjects (common random numbers), so with linear PK
+//! each subject's exposure rises with dose and PTA of a ">=" target is monotone in dose.
+
+use crate::error::{check_range, Error, Result};
+use crate::finding::{Finding, Severity};
+use crate::interactions;
+use crate::label::{self, LabelContext};
+use crate::monograph::Monograph;
+use crate::occupancy::{Basis, OccupancyModel};
+use crate::population::{self, stat, Covariate, SampleSpec, Stat, SteadyMetrics};
+use crate::regimen::{DoseEvent, Regimen, ResolveContext, Route, TitrationRule};
+use crate::safety::{self, SafetyAtDose};
+use crate::subject::clearance_factor;
+use crate::target::{all_hold, Target};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What to optimise.
+#[derive(Debug, Clone)]
+pub struct OptimizeSpec {
+    /// Candidate once-daily doses (mg); None = the monograph's usual maintenance doses.
+    pub doses_mg: Option<Vec<f64>>,
+    /// Target expressions (all must hold); empty = the monograph's default research target.
+    pub targets: Vec<String>,
+    /// Required probability of target attainment (0-1).
+    pub pta: f64,
+    pub subjects: usize,
+    pub seed: u64,
+    pub basis: Basis,
+    /// Every subject's CrCl (mL/min); None = sampled from the default population.
+    pub crcl_ml_per_min: Option<f64>,
+    pub comedications: Vec<String>,
+    pub allow_off_label: bool,
+}
+
+/// The recommended dose.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recommendation {
+    pub dose_mg: f64,
+    pub regimen: String,
+    pub pta: f64,
+    /// Label titration to the dose.
+    pub titration: String,
+    /// Days from the first dose until 90 % of steady state at the recommended dose (titration
+    /// days plus ln 10 / lambda_z of the median subject).
+    pub days_to_steady_state: f64,
+}
+
+/// One candidate dose.
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    pub dose_mg: f64,
+    pub regimen: String,
+    pub pta: f64,
+    /// Within the label cap for this population.
+    pub label_conform: bool,
+    /// Percentiles of each target's metric.
+    pub target_metrics: BTreeMap<String, Stat>,
+    /// Percentiles of every steady-state metric.
+    pub metrics: BTreeMap<String, Stat>,
+    pub adverse_events: Option<SafetyAtDose>,
+    pub findings: Vec<Finding>,
+}
+
+/// The result of `optimize` (JSON interface).
+#[derive(Debug, Clone, Serialize)]
+pub struct Optimization {
+    pub compound: String,
+    pub research_note: &'static str,
+    pub population: String,
+    pub subjects: usize,
+    pub seed: u64,
+    pub occupancy_basis: Basis,
+    pub crcl_ml_per_min: Option<f64>,
+    pub comedications: Vec<String>,
+    pub targets: Vec<String>,
+    /// Why these targets (the default research target's rationale when none was given).
+    pub target_basis: String,
+    pub pta_required: f64,
+    /// Maximum label dose for this population (None: no label, or use not recommended).
+    pub label_cap_mg: Option<f64>,
+    pub label_cap_reason: String,
+    pub recommendation: Option<Recommendation>,
+    pub message: String,
+    pub candidates: Vec<Candidate>,
+    pub findings: Vec<Finding>,
+    pub notes: Vec<String>,
+}
+
+/// Runs the optimisation.
+pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
+    check_range("pta", spec.pta, 0.01, 1.0, "")?;
+    if spec.subjects == 0 || spec.subjects > population::MAX_SUBJECTS {
+        return Err(Error::input(
+            "subjects",
+            format!(
+                "{} is outside 1 to {}",
+                spec.subjects,
+                population::MAX_SUBJECTS
+            ),
+        ));
+    }
+    if let Some(c) = spec.crcl_ml_per_min {
+        check_range("crcl", c, 0.0, 250.0, "mL/min")?;
+    }
+    let mut doses = spec
+        .doses_mg
+        .clone()
+        .unwrap_or_else(|| m.compound.usual_doses_mg.values.clone());
+    if doses.is_empty() {
+        return Err(Error::input("doses", "give at least one dose"));
+    }
+    for d in &doses {
+        check_range("doses", *d, 0.001, 10000.0, "mg")?;
+    }
+    doses.sort_by(f64::total_cmp);
+    doses.dedup();
+
+    let (target_texts, target_basis) = if spec.targets.is_empty() {
+        let t = m.default_research_target.as_ref().ok_or_else(|| {
+            Error::input(
+                "target",
+                format!(
+                    "the {} monograph has no default research target; give --target",
+                    m.compound.name
+                ),
+            )
+        })?;
+        (
+            vec![t.expression.clone()],
+            format!(
+                "no target given: the monograph's default research target {} ({}, {}): {}",
+                t.expression, t.source, t.status, t.note
+            ),
+        )
+    } else {
+        (
+            spec.targets.clone(),
+            "targets given by the user".to_string(),
+        )
+    };
+    let targets = crate::target::parse_all(&target_texts)?;
+
+    let comeds = interactions::resolve(m, &spec.comedications)?;
+    let cap = label::dose_cap(m, spec.crcl_ml_per_min, &comeds);
+    let (cap_mg, cap_reason) = match (&m.label, &cap) {
+        (None, _) => (None, "the monograph has no label rules".to_string()),
+        (Some(_), None) => (
+            None,
+            format!(
+                "CrCl {} mL/min: use not recommended by the label",
+                spec.crcl_ml_per_min.unwrap_or(f64::NAN)
+            ),
+        ),
+        (Some(_), Some((x, why))) => (Some(*x), why.clone()),
+    };
+    let label_src = m
+        .label
+        .as_ref()
+        .map(|l| l.source.clone())
+        .unwrap_or_default();
+
+    let mut sample = SampleSpec::from_monograph(m, spec.subjects, spec.seed)?;
+    if let Some(c) = spec.crcl_ml_per_min {
+        sample.covariates.crcl_ml_per_min = Covariate::Fixed { value: c };
+    }
+    sample.comedications = spec.comedications.clone();
+    let subjects = population::sample(m, &sample)?;
+    let occ = OccupancyModel::from_monograph(m, spec.basis, None, None)?;
+    let tau = m.compound.usual_tau_h.value;
+    let rule = m.label.as_ref().map(TitrationRule::from_label);
+    let r = interactions::combined_activity(&comeds).max(0.0);
+    let exposure_factor = 1.0 / clearance_factor(m, spec.crcl_ml_per_min, r);
+
+    let mut candidates = Vec::new();
+    let mut medians_t90 = Vec::new();
+    for &dose in &doses {
+        let ev = DoseEvent {
+            time_h: 0.0,
+            amount_mg: dose,
+            route: Route::Po,
+            infusion_h: None,
+        };
+        let steady: Vec<SteadyMetrics> = population::steady_metrics(&subjects, &occ, &ev, tau)?;
+        let pta = population::summary::share(steady.iter().map(|s| all_hold(&targets, s)));
+        let col = |name: &str| -> Vec<f64> {
+            steady
+                .iter()
+                .map(|s| s.get(name).unwrap_or(f64::NAN))
+                .collect()
+        };
+        let metrics: BTreeMap<String, Stat> = SteadyMetrics::NAMES
+            .iter()
+            .map(|n| (n.to_string(), stat(&col(n))))
+            .collect();
+        let target_metrics: BTreeMap<String, Stat> = targets
+            .iter()
+            .map(|t| (t.metric.clone(), metrics[&t.metric]))
+            .collect();
+        medians_t90.push(metrics["time_to_90pct_h"].p50);
+        let regimen = format!("{dose}mg po qd");
+        let mut findings = Vec::new();
+        let label_conform = cap_mg.is_some_and(|c| dose <= c + 1e-9) || m.label.is_none();
+        if !label_conform {
+            let why = if cap_mg.is_some() {
+                format!(
+                    "above the label cap of {} mg for this population ({cap_reason})",
+                    cap_mg.unwrap_or(0.0)
+                )
+            } else {
+                cap_reason.clone()
+            };
+            if spec.allow_off_label {
+                findings.push(Finding::new(
+                    "off_label_dose",
+                    Severity::Error,
+                    format!("{dose} mg once daily is off-label: {why}"),
+                    label_src.clone(),
+                ));
+            } else {
+                findings.push(Finding::new(
+                    "above_label_cap",
+                    Severity::Warning,
+                    format!("{dose} mg once daily is {why}; not eligible for the recommendation (use --allow-off-label to consider it)"),
+                    label_src.clone(),
+                ));
+            }
+        }
+        if let Some(rule) = &rule {
+            let reg = Regimen::titration(rule, dose);
+            let ctx = LabelContext {
+                species: "human",
+                crcl_ml_per_min: spec.crcl_ml_per_min,
+                comedications: &comeds,
+                resolve: ResolveContext {
+                    weight_kg: None,
+                    molar_mass_base: m.compound.molar_mass_base_g_per_mol.value,
+                    molar_mass_salt: m.salt_molar_mass(),
+                    days: 365,
+                },
+            };
+            for f in label::check(m, &reg, &ctx) {
+                if !findings.iter().any(|g: &Finding| g.message == f.message)
+                    && f.code != "stopped_without_taper"
+                {
+                    findings.push(f);
+                }
+            }
+        }
+        let adverse_events = safety::at_dose(m, dose * exposure_factor);
+        if let Some(s) = &adverse_events {
+            if s.adverse_events
+                .iter()
+                .chain(&s.vital_signs)
+                .any(|e| e.extrapolated)
+            {
+                findings.push(Finding::new(
+                    "safety_extrapolated",
+                    Severity::Warning,
+                    format!("adverse-event and vital-sign estimates at {:.0} mg (exposure-equivalent) extrapolate beyond the studied doses", s.dose_mg),
+                    "BAKISH",
+                ));
+            }
+        }
+        candidates.push(Candidate {
+            dose_mg: dose,
+            regimen,
+            pta,
+            label_conform,
+            target_metrics,
+            metrics,
+            adverse_events,
+            findings,
+        });
+    }
+
+    let eligible = |c: &Candidate| c.label_conform || spec.allow_off_label;
+    let chosen = candidates
+        .iter()
+        .position(|c| eligible(c) && c.pta >= spec.pta);
+    let mut findings = Vec::new();
+    let target_text = target_texts.join(" and ");
+    let (recommendation, message) = match chosen {
+        Some(i) => {
+            let c = &candidates[i];
+            let (titration, start_day) = match &rule {
+                Some(rule) => {
+                    let reg = Regimen::titration(rule, c.dose_mg);
+                    let start = reg.maintenance().map(|s| s.days.start).unwrap_or(1);
+                    (reg.to_string(), start)
+                }
+                None => (format!("{}mg po qd d1-", c.dose_mg), 1),
+            };
+            let days = (start_day - 1) as f64 + medians_t90[i] / 24.0;
+            let msg = format!(
+                "lowest dose with PTA >= {} for {target_text}: {} mg once daily (PTA {:.3}); titration: {titration}; about {:.1} days to 90 % of steady state",
+                spec.pta, c.dose_mg, c.pta, days
+            );
+            (
+                Some(Recommendation {
+                    dose_mg: c.dose_mg,
+                    regimen: c.regimen.clone(),
+                    pta: c.pta,
+                    titration,
+                    days_to_steady_state: days,
+                }),
+                msg,
+            )
+        }
+        None => {
+            let best = candidates.iter().filter(|c| eligible(c)).max_by(|a, b| {
+                a.pta
+                    .total_cmp(&b.pta)
+                    .then(b.dose_mg.total_cmp(&a.dose_mg))
+            });
+            let msg = match best {
+                Some(b) => format!(
+                    "no eligible candidate reaches PTA >= {} for {target_text}; the best is {} mg once daily with PTA {:.3}. No dose is recommended",
+                    spec.pta, b.dose_mg, b.pta
+                ),
+                None => format!("no candidate dose is within the label for this population ({cap_reason}); no dose is recommended"),
+            };
+            findings.push(Finding::new(
+                "target_not_reached",
+                Severity::Warning,
+                msg.clone(),
+                "LEVODOSE",
+            ));
+            (None, msg)
+        }
+    };
+    if m.label.is_some() && spec.doses_mg.is_none() {
+        if let Some(l) = &m.label {
+            findings.push(Finding::new(
+                "start_dose_only",
+                Severity::Info,
+                format!("{} mg is the label's starting dose ({} days), not a maintenance dose, so it is not a candidate", l.start_dose_mg.value, l.start_days.value),
+                l.start_dose_mg.source.clone(),
+            ));
+        }
+    }
+    let mut notes = vec![
+        format!("population: {} subjects, seed {}, {}", spec.subjects, spec.seed, sample.covariates.note),
+        "PTA: share of subjects meeting every target at steady state (closed-form one-compartment steady state per subject)".into(),
+        format!(
+            "occupancy basis {}: Ki-based occupancies are upper bounds (milnacipran PET occupancy is far below free-plasma predictions)",
+            spec.basis.as_str()
+        ),
+    ];
+    if (exposure_factor - 1.0).abs() > 1e-9 {
+        notes.push(format!(
+            "adverse events are evaluated at the exposure-equivalent dose (dose x {:.2}, the AUC ratio of this population's typical subject), assuming they follow exposure",
+            exposure_factor
+        ));
+    }
+    Ok(Optimization {
+        compound: m.compound.name.clone(),
+        research_note: crate::RESEARCH_USE_NOTE,
+        population: sample.covariates.name.clone(),
+        subjects: spec.subjects,
+        seed: spec.seed,
+        occupancy_basis: spec.basis,
+        crcl_ml_per_min: spec.crcl_ml_per_min,
+        comedications: spec.comedications.clone(),
+        targets: targets.iter().map(Target::to_string).collect(),
+        target_basis,
+        pta_required: spec.pta,
+        label_cap_mg: cap_mg,
+        label_cap_reason: cap_reason,
+        recommendation,
+        message,
+        candidates,
+        findings,
+        notes,
+    })
+}

@@ -1,0 +1,145 @@
+//! `optimize` acceptance: label caps by population, monotone in the target, honest when the
+//! target cannot be reached.
+
+use levodose::monograph::builtin;
+use levodose::occupancy::Basis;
+use levodose::optimize::{optimize, OptimizeSpec};
+
+fn spec(targets: &[&str]) -> OptimizeSpec {
+    OptimizeSpec {
+        doses_mg: None,
+        targets: targets.iter().map(|s| s.to_string()).collect(),
+        pta: 0.9,
+        subjects: 1500,
+        seed: 1,
+        basis: Basis::Ki,
+        crcl_ml_per_min: None,
+        comedications: vec![],
+        allow_off_label: false,
+    }
+}
+
+#[test]
+fn recommendation_respects_label_caps_for_the_population() {
+    let m = builtin("levomilnacipran").unwrap();
+    // An easy target every candidate reaches: the recommendation is the lowest on-label dose,
+    // and a hard one: it must still not exceed the cap.
+    for target in [
+        "net_occupancy.trough>=0.05",
+        "net_occupancy.trough>=0.7",
+        "sert_occupancy.trough>=0.85",
+    ] {
+        for (crcl, comed, cap) in [
+            (None, Some("ketoconazole"), 80.0),
+            (Some(45.0), None, 80.0),
+            (Some(20.0), None, 40.0),
+        ] {
+            let mut s = spec(&[target]);
+            s.crcl_ml_per_min = crcl;
+            s.comedications = comed.map(|c| vec![c.to_string()]).unwrap_or_default();
+            let o = optimize(&m, &s).unwrap();
+            assert_eq!(o.label_cap_mg, Some(cap));
+            if let Some(r) = &o.recommendation {
+                assert!(
+                    r.dose_mg <= cap,
+                    "{target} {crcl:?} {comed:?}: {}",
+                    r.dose_mg
+                );
+            }
+            for c in o.candidates.iter().filter(|c| c.dose_mg > cap) {
+                assert!(!c.label_conform);
+                assert!(c.findings.iter().any(|f| f.code == "above_label_cap"));
+            }
+        }
+    }
+}
+
+#[test]
+fn off_label_candidates_carry_an_error_when_allowed() {
+    let m = builtin("levomilnacipran").unwrap();
+    let mut s = spec(&["net_occupancy.trough>=0.75"]);
+    s.crcl_ml_per_min = Some(20.0);
+    s.allow_off_label = true;
+    let o = optimize(&m, &s).unwrap();
+    for c in o.candidates.iter().filter(|c| c.dose_mg > 40.0) {
+        assert!(c
+            .findings
+            .iter()
+            .any(|f| f.code == "off_label_dose" && f.severity == levodose::Severity::Error));
+    }
+}
+
+#[test]
+fn a_stricter_target_never_lowers_the_recommended_dose() {
+    let m = builtin("levomilnacipran").unwrap();
+    let mut last = 0.0;
+    for thr in [0.1, 0.3, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7] {
+        let o = optimize(&m, &spec(&[&format!("net_occupancy.trough>={thr}")])).unwrap();
+        let dose = o
+            .recommendation
+            .as_ref()
+            .map(|r| r.dose_mg)
+            .unwrap_or(f64::INFINITY);
+        assert!(dose >= last, "threshold {thr}: {dose} < {last}");
+        last = dose;
+        // PTA rises with dose for a ">=" target (same subjects for every candidate)
+        for w in o.candidates.windows(2) {
+            assert!(w[1].pta >= w[0].pta);
+        }
+    }
+}
+
+#[test]
+fn unreachable_target_gives_no_recommendation_and_says_so() {
+    let m = builtin("levomilnacipran").unwrap();
+    let o = optimize(&m, &spec(&["net_occupancy.trough>=0.99"])).unwrap();
+    assert!(o.recommendation.is_none());
+    assert!(
+        o.message.contains("no eligible candidate reaches"),
+        "{}",
+        o.message
+    );
+    assert!(o.findings.iter().any(|f| f.code == "target_not_reached"));
+}
+
+#[test]
+fn default_target_is_the_monograph_research_target() {
+    let m = builtin("levomilnacipran").unwrap();
+    let o = optimize(&m, &spec(&[])).unwrap();
+    let t = m.default_research_target.unwrap();
+    assert_eq!(
+        o.targets,
+        vec![levodose::target::Target::parse(&t.expression)
+            .unwrap()
+            .to_string()]
+    );
+    assert!(o.target_basis.contains(&t.expression));
+    let c = &o.candidates[0];
+    assert_eq!(c.dose_mg, 40.0);
+    let metric = &o.targets[0].split(">=").next().unwrap().to_string();
+    let st = c.target_metrics[metric];
+    assert!(st.p05 < st.p50);
+}
+
+#[test]
+fn bad_inputs_are_input_errors() {
+    let m = builtin("levomilnacipran").unwrap();
+    let mut s = spec(&[]);
+    s.pta = 1.5;
+    assert!(matches!(
+        optimize(&m, &s),
+        Err(levodose::Error::Input { .. })
+    ));
+    let mut s = spec(&[]);
+    s.doses_mg = Some(vec![-5.0]);
+    assert!(matches!(
+        optimize(&m, &s),
+        Err(levodose::Error::Input { .. })
+    ));
+    let mut s = spec(&[]);
+    s.comedications = vec!["aspirin".into()];
+    assert!(matches!(
+        optimize(&m, &s),
+        Err(levodose::Error::Input { .. })
+    ));
+}

@@ -1,0 +1,69 @@
+//! Clinical lint rules for trial scenarios and scenario validation.
+
+use levodose::monograph::builtin;
+use levodose::trial::{is_trial_scenario, lint_trial_str, parse};
+
+fn codes(text: &str) -> Vec<String> {
+    let m = builtin("levomilnacipran").unwrap();
+    lint_trial_str(text, &m)
+        .into_iter()
+        .map(|f| f.code)
+        .collect()
+}
+
+const SEED_TRIAL: &str = include_str!("../../../examples/trial/madrs_8week.toml");
+
+#[test]
+fn seed_trial_is_clean_and_recognised() {
+    assert!(is_trial_scenario(SEED_TRIAL));
+    assert!(!is_trial_scenario("[regimen]\ntext = \"40mg qd\"\n"));
+    assert!(codes(SEED_TRIAL).is_empty(), "{:?}", codes(SEED_TRIAL));
+}
+
+#[test]
+fn each_rule_fires() {
+    let bad = SEED_TRIAL
+        .replace("maoi_washout_days = 14", "maoi_washout_days = 7")
+        .replace("planned_power = 0.9", "planned_power = 0.7")
+        .replace("taper_weeks = 2", "taper_weeks = 0")
+        .replace("weeks = 1\n", "weeks = 0\n")
+        .replace("dose_max_mg = 120", "dose_max_mg = 160")
+        .replace(
+            "titration = \"label-titration:40\"",
+            "titration = \"40mg qd d1-7; 120mg qd d8-\"",
+        )
+        .replace("method = \"mmrm\"", "method = \"locf-ancova\"");
+    let c = codes(&bad);
+    for code in [
+        "trial_maoi_washout_short",
+        "trial_power_low",
+        "trial_no_down_taper",
+        "trial_no_placebo_run_in",
+        "trial_dose_outside_label",
+        "trial_titration_too_fast",
+        "trial_primary_analysis_not_mmrm_mitt",
+    ] {
+        assert!(c.iter().any(|x| x == code), "{code} missing from {c:?}");
+    }
+}
+
+#[test]
+fn bad_input_names_the_field() {
+    let m = builtin("levomilnacipran").unwrap();
+    let e = parse(&SEED_TRIAL.replace("alpha = 0.05", "alpha = 0.05\nalfa = 1"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("alfa"), "{e}");
+    let e = parse(&SEED_TRIAL.replace("dose_max_mg = 120", "dose_max_mg = 20"))
+        .unwrap()
+        .resolve(&m)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("trial.arms[1].dose_max_mg"), "{e}");
+    let e = parse(&SEED_TRIAL.replace("primary_week = 8", "primary_week = 7"))
+        .unwrap()
+        .resolve(&m)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("trial.primary_week"), "{e}");
+}
