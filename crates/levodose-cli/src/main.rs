@@ -51,6 +51,7 @@ enum Command {
 }
 
 fn main() {
+    restore_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -79,4 +80,14 @@ fn main() {
 /// The research-use note every report carries.
 pub fn research_note() -> &'static str {
     RESEARCH_NOTE
+}
+
+/// Rust ignores SIGPIPE, so `levodose ... | head` would fail on a closed pipe; restore the default
+/// so the program ends quietly like other command-line tools.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal disposition to its default at start-up, before any threads exist.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }

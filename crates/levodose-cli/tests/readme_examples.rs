@@ -40,7 +40,13 @@ fn readme_examples_run() {
         if !in_sh || !line.starts_with("levodose ") {
             continue;
         }
-        let args = words(line);
+        let mut args = words(line);
+        // `> FILE` redirects stdout, as in a shell.
+        let redirect = args.iter().position(|a| a == ">").map(|i| {
+            let file = args.get(i + 1).cloned().expect("a file after >");
+            args.truncate(i);
+            root.join(file)
+        });
         let out = Command::new(env!("CARGO_BIN_EXE_levodose"))
             .args(&args[1..])
             .current_dir(&root)
@@ -51,6 +57,10 @@ fn readme_examples_run() {
             "README example failed: {line}\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        if let Some(path) = redirect {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, &out.stdout).unwrap();
+        }
         ran += 1;
     }
     assert!(ran >= 5, "only {ran} README examples found");

@@ -1,7 +1,6 @@
 //! Design lint: findings `{code, severity, message, source, suggestion}` for a scenario file.
 //! The scenario kind is detected from the file: `[study] kind = "preclinical"` or a `[trial]`
-//! table (clinical; its rules live in `clinical.rs` when present). One finding-returning function
-//! per kind.
+//! table (clinical; its rules live in `trial::lint`). One finding-returning function per kind.
 
 pub mod preclinical;
 
@@ -59,10 +58,8 @@ pub fn lint_str(m: &Monograph, text: &str, file: &str) -> Result<Report> {
             preclinical::lint(m, &sc)?
         }
         ScenarioKind::Clinical => {
-            return Err(Error::input(
-                "trial",
-                "clinical trial lint rules are not available yet in this build",
-            ));
+            let sc = crate::trial::parse(text)?;
+            crate::trial::lint_trial(&sc, m)
         }
     };
     Ok(Report {
