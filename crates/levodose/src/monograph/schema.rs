@@ -336,6 +336,11 @@ pub struct Efficacy {
     pub run_in_sd_madrs: Value,
     pub run_in_exclusion_improvement_fraction: Value,
     pub response_improvement_fraction: Value,
+    /// Lowest and highest total score of the scale (simulated scores are clamped to them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_min_score: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_max_score: Option<Value>,
 }
 
 /// A fixed dose and its published difference from placebo.
@@ -345,4 +350,9 @@ pub struct DoseEffect {
     pub name: String,
     pub dose_mg: Value,
     pub difference_madrs: Value,
+    /// Difference from placebo at full NET occupancy (E = E_full x occupancy) so that the
+    /// typical subject's time-averaged NET occupancy at `dose_mg` reproduces `difference_madrs`
+    /// (trial `effect = "occupancy"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub difference_at_full_net_occupancy_madrs: Option<Value>,
 }

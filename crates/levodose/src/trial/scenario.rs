@@ -1,7 +1,28 @@
 //! Trial scenario files (TOML, top-level `[trial]` table) and their resolution against the
 //! monograph: every value the user leaves out comes from the monograph's `efficacy` and `label`
 //! sections, with its source, so the output can say where each assumption came from.
+//!
+//! Drug effect keys of an arm (`[[trial.arms]]`, example `examples/trial/madrs_exposure.toml`):
+//! - `effect = "arm"` (default): one difference from placebo for the arm (`difference_madrs`, or
+//!   the published value: the fixed-dose table at a fixed dose, the flexible-dose trial for a
+//!   flexible arm).
+//! - `effect = "dose"`: the fixed-dose table interpolated at the subject's current dose.
+//! - `effect = "exposure"`: the reference difference at the subject's dose (the arm's difference
+//!   for a fixed arm, the fixed-dose table for a flexible arm) x Cavg of the subject / Cavg of the
+//!   typical subject at that dose, steady state once every `compound.usual_tau_h`.
+//! - `effect = "occupancy"`: the difference at full NET occupancy (monograph
+//!   `efficacy.fixed_dose[].difference_at_full_net_occupancy_madrs`, derived so the typical
+//!   subject reproduces the published effects; with a user `difference_madrs` on a fixed arm,
+//!   that difference / typical occupancy) x the subject's time-averaged NET occupancy.
+//! - `pk_variability = true | false` (exposure and occupancy; default true): log-normal CL/F,
+//!   V/F and ka from the monograph `[variability]`; false = the typical subject. Covariates
+//!   (renal function, co-medication) are not sampled.
+//!
+//! `[trial.outcome] clamp_to_scale = true | false` (default true): screening, baseline and visit
+//! scores are clamped to the scale range of the monograph (`efficacy.scale_min_score`,
+//! `scale_max_score`: MADRS 0-60).
 
+use super::exposure::{EffectPk, Metric};
 use crate::error::{check_range, Error, Result};
 use crate::monograph::{Efficacy, Label, Monograph, Status};
 use serde::{Deserialize, Serialize};
@@ -74,6 +95,19 @@ pub enum EffectModel {
     Arm,
     /// Difference at each subject's current dose, interpolated in the fixed-dose table.
     Dose,
+    /// Reference difference at the subject's dose x Cavg of the subject / Cavg of the typical
+    /// subject at that dose (individual PK from the monograph `[variability]`).
+    Exposure,
+    /// Difference at full NET occupancy (monograph, derived from the published fixed-dose
+    /// effects) x the subject's time-averaged NET occupancy at its dose.
+    Occupancy,
+}
+
+impl EffectModel {
+    /// True for the models that need individual PK.
+    pub fn uses_pk(self) -> bool {
+        matches!(self, EffectModel::Exposure | EffectModel::Occupancy)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -96,6 +130,9 @@ pub struct ArmSpec {
     pub difference_madrs: Option<f64>,
     #[serde(default)]
     pub effect: EffectModel,
+    /// `effect = "exposure"` or `"occupancy"`: log-normal PK variability from the monograph
+    /// `[variability]` (default true); false = every subject is the typical subject.
+    pub pk_variability: Option<bool>,
     /// Share randomised who drop out by the primary week (default: 1 - published completion).
     pub dropout_fraction: Option<f64>,
 }
@@ -122,6 +159,9 @@ pub struct OutcomeSpec {
     /// Placebo change from baseline at the primary week.
     pub placebo_change_madrs: Option<f64>,
     pub response_improvement_fraction: Option<f64>,
+    /// Clamp simulated scores (screening, baseline, each visit) to the scale range of the
+    /// monograph (MADRS 0-60; default true).
+    pub clamp_to_scale: Option<bool>,
 }
 
 /// Dropout mechanism.
@@ -198,6 +238,11 @@ pub struct Arm {
     /// Difference from placebo at the primary week (0 for placebo).
     pub difference_madrs: f64,
     pub effect: EffectModel,
+    /// Individual PK variability for `effect = "exposure"` / `"occupancy"`.
+    pub pk_variability: bool,
+    /// `effect = "occupancy"`: (dose mg, difference at full NET occupancy) table.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub full_occupancy_table: Vec<(f64, f64)>,
     pub dropout_fraction: f64,
 }
 
@@ -227,8 +272,15 @@ pub struct TrialDesign {
     pub mar_logit_per_madrs: f64,
     pub baseline_covariate: bool,
     pub taper_weeks: f64,
-    /// Fixed-dose table (dose mg, difference) for `effect = "dose"`.
+    /// Fixed-dose table (dose mg, difference) for `effect = "dose"` and `"exposure"`.
     pub dose_table: Vec<(f64, f64)>,
+    /// Scale range; simulated scores are clamped to it when `clamp_to_scale`.
+    pub scale_min_madrs: f64,
+    pub scale_max_madrs: f64,
+    pub clamp_to_scale: bool,
+    /// Typical PK, variability and occupancy model when an arm scales its effect by PK.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pk: Option<EffectPk>,
     /// Where every default came from.
     pub assumptions: Vec<Used>,
 }
@@ -468,7 +520,32 @@ impl TrialScenario {
             .iter()
             .map(|d| (d.dose_mg.value, d.difference_madrs.value))
             .collect();
-        let arms = self.resolve_arms(&mut r, label, &dose_table)?;
+        let pk = if self.arms.iter().any(|a| a.effect.uses_pk()) {
+            Some(EffectPk::from_monograph(m)?)
+        } else {
+            None
+        };
+        let arms = self.resolve_arms(&mut r, label, &dose_table, pk.as_ref())?;
+        let (scale_min, scale_max, clamp) =
+            match (&eff.scale_min_score, &eff.scale_max_score, o.clamp_to_scale) {
+                (Some(lo), Some(hi), clamp) => {
+                    for (name, v) in [("scale_min_score", lo), ("scale_max_score", hi)] {
+                        r.used.push(Used {
+                            name: format!("efficacy.{name}"),
+                            value: v.value,
+                            unit: v.unit.clone(),
+                            source: v.source.clone(),
+                            status: v.status,
+                        });
+                    }
+                    (lo.value, hi.value, clamp.unwrap_or(true))
+                }
+                (_, _, Some(true)) => return Err(Error::input(
+                    "trial.outcome.clamp_to_scale",
+                    "the monograph's [efficacy] section gives no scale_min_score / scale_max_score",
+                )),
+                _ => (f64::NEG_INFINITY, f64::INFINITY, false),
+            };
         let placebo_arm = match arms.iter().filter(|a| a.kind == ArmKind::Placebo).count() {
             1 => arms
                 .iter()
@@ -533,6 +610,10 @@ impl TrialScenario {
             baseline_covariate: self.analysis.baseline_covariate,
             taper_weeks,
             dose_table,
+            scale_min_madrs: scale_min,
+            scale_max_madrs: scale_max,
+            clamp_to_scale: clamp,
+            pk,
             assumptions: r.used,
         })
     }
@@ -542,6 +623,7 @@ impl TrialScenario {
         r: &mut Resolver<'_>,
         label: &Label,
         table: &[(f64, f64)],
+        pk: Option<&EffectPk>,
     ) -> Result<Vec<Arm>> {
         let eff = r.eff;
         let mut arms = Vec::new();
@@ -664,6 +746,32 @@ impl TrialScenario {
                     "arm names must be non-empty and distinct",
                 ));
             }
+            let pk_variability = a.pk_variability.unwrap_or(true);
+            let mut full_occupancy_table = Vec::new();
+            if let (Some(pk), true) = (pk, a.effect.uses_pk() && a.kind != ArmKind::Placebo) {
+                if pk_variability {
+                    let cv = pk.omega.omega[0];
+                    r.used.push(Used {
+                        name: f("pk_variability"),
+                        value: cv,
+                        unit: "omega of ln CL/F".into(),
+                        source: "monograph [variability]".into(),
+                        status: Status::Derived,
+                    });
+                }
+                let typical = pk.metric(&pk.typical, dose, Metric::Cavg)?;
+                r.used.push(Used {
+                    name: f("typical_cavg_ng_per_ml"),
+                    value: typical,
+                    unit: "ng/mL".into(),
+                    source: "levodose PK engine (human typical parameters)".into(),
+                    status: Status::Derived,
+                });
+                if a.effect == EffectModel::Occupancy {
+                    full_occupancy_table =
+                        full_occupancy_effects(eff, pk, a, dose, difference, &f, &mut r.used)?;
+                }
+            }
             arms.push(Arm {
                 name: a.name.clone(),
                 kind: a.kind,
@@ -673,11 +781,76 @@ impl TrialScenario {
                 step_mg: step,
                 difference_madrs: difference,
                 effect: a.effect,
+                pk_variability,
+                full_occupancy_table,
                 dropout_fraction: dropout,
             });
         }
         Ok(arms)
     }
+}
+
+/// (dose, difference at full NET occupancy) for an `effect = "occupancy"` arm. A fixed arm with a
+/// user difference: that difference / typical occupancy at its dose. Otherwise the monograph's
+/// derived values by fixed dose (or, where missing, published difference / typical occupancy).
+fn full_occupancy_effects(
+    eff: &Efficacy,
+    pk: &EffectPk,
+    a: &ArmSpec,
+    dose: f64,
+    difference: f64,
+    f: &dyn Fn(&str) -> String,
+    used: &mut Vec<Used>,
+) -> Result<Vec<(f64, f64)>> {
+    let occ = |d: f64| pk.metric(&pk.typical, d, Metric::NetOccupancyAverage);
+    let mut push = |d: f64, v: f64, source: String, status: Status| {
+        used.push(Used {
+            name: f(&format!("difference_at_full_net_occupancy_madrs[{d} mg]")),
+            value: v,
+            unit: "MADRS points".into(),
+            source,
+            status,
+        })
+    };
+    if a.kind == ArmKind::Fixed && a.difference_madrs.is_some() {
+        let o = occ(dose)?;
+        let v = if o > 0.0 { difference / o } else { 0.0 };
+        push(
+            dose,
+            v,
+            "user / typical NET occupancy".into(),
+            Status::Derived,
+        );
+        return Ok(vec![(dose, v)]);
+    }
+    let mut table = Vec::new();
+    for x in &eff.fixed_dose {
+        let d = x.dose_mg.value;
+        let (v, source, status) = match &x.difference_at_full_net_occupancy_madrs {
+            Some(v) => (v.value, v.source.clone(), v.status),
+            None => {
+                let o = occ(d)?;
+                (
+                    if o > 0.0 {
+                        x.difference_madrs.value / o
+                    } else {
+                        0.0
+                    },
+                    format!("{} / typical NET occupancy", x.difference_madrs.source),
+                    Status::Derived,
+                )
+            }
+        };
+        push(d, v, source, status);
+        table.push((d, v));
+    }
+    if table.is_empty() {
+        return Err(Error::input(
+            f("effect"),
+            "effect = \"occupancy\" needs the monograph's efficacy.fixed_dose table",
+        ));
+    }
+    Ok(table)
 }
 
 fn resolve_sds(

@@ -12,9 +12,15 @@
 //! logit^{-1}(logit h + beta (y_last - E y_last)) (MAR on the last observed change).
 //! Flexible arms start at the minimum dose (reached by the label titration) and step up by
 //! `step_mg` at each visit before the primary one in subjects who have not responded.
+//! With `effect = "exposure"` or `"occupancy"`, D_a(i, j) is scaled by subject i's steady-state
+//! Cavg or NET occupancy at the dose it is on at visit j (`exposure`). With `clamp_to_scale`,
+//! the screening score, the baseline and each visit's score B_i + y_ij are clamped to the scale
+//! range (MADRS 0-60), and the change is taken from the clamped score.
 
-use super::scenario::{interpolate, ArmKind, EffectModel, Mechanism, TrialDesign};
+use super::exposure::{exposure_scaled_effect, interpolate_held, occupancy_effect, Metric};
+use super::scenario::{interpolate, Arm, ArmKind, EffectModel, Mechanism, TrialDesign};
 use crate::error::{Error, Result};
+use crate::pk::PkParams;
 use levodose_stats::mmrm::{self, Data, ModelSpec};
 use nalgebra::{Cholesky, DMatrix};
 use rand::Rng;
@@ -44,6 +50,30 @@ pub struct Contrast {
     pub se: f64,
     pub df: f64,
     pub p: f64,
+}
+
+/// One simulated subject (randomised).
+#[derive(Debug, Clone, Serialize)]
+pub struct SimSubject {
+    pub arm: usize,
+    /// MADRS at randomisation.
+    pub baseline_madrs: f64,
+    /// Change from baseline at each visit (None after dropout).
+    pub change_madrs: Vec<Option<f64>>,
+    /// Drug-placebo difference at the primary week applied at each visit (None after dropout).
+    pub effect_madrs: Vec<Option<f64>>,
+    /// Individual CL/F (L/h) for arms whose effect is scaled by PK.
+    pub clearance_l_per_h: Option<f64>,
+}
+
+/// The simulated data of one replicate, before analysis.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimulatedTrial {
+    pub screened: usize,
+    pub excluded_run_in: usize,
+    pub dropouts: Vec<usize>,
+    pub mean_dose_mg: Vec<Vec<f64>>,
+    pub subjects: Vec<SimSubject>,
 }
 
 /// Result of one replicate.
@@ -103,29 +133,75 @@ impl Prepared {
 
     /// Simulates and analyses one replicate with the given random stream.
     pub fn replicate(&self, rng: &mut ChaCha8Rng) -> Result<Replicate> {
+        let sim = self.simulate(rng)?;
+        let d = &self.design;
+        let m = d.visit_weeks.len();
+        let mut rows = Rows::with_capacity(sim.subjects.len() * m);
+        for (i, s) in sim.subjects.iter().enumerate() {
+            // mITT: randomised subjects with at least one post-baseline assessment.
+            for (j, y) in s.change_madrs.iter().enumerate() {
+                if let Some(y) = y {
+                    rows.push(i, j, *y, s.arm, s.baseline_madrs);
+                }
+            }
+        }
+        let (contrasts, lsmeans, fit_error) = match self.analyse(rows) {
+            Ok((c, l)) => (c, Some(l), None),
+            Err(e) => (vec![None; d.arms.len()], None, Some(e)),
+        };
+        Ok(Replicate {
+            screened: sim.screened,
+            excluded_run_in: sim.excluded_run_in,
+            dropouts: sim.dropouts,
+            contrasts,
+            lsmeans,
+            mean_dose_mg: sim.mean_dose_mg,
+            fit_error,
+        })
+    }
+
+    /// Simulates one replicate's subjects (screening, run-in, follow-up, dropout) without the
+    /// analysis.
+    pub fn simulate(&self, rng: &mut ChaCha8Rng) -> Result<SimulatedTrial> {
         let d = &self.design;
         let m = d.visit_weeks.len();
         let n_total: usize = d.arms.iter().map(|a| a.n).sum();
-        let mut rows = Rows::with_capacity(n_total * m);
+        let mut subjects = Vec::with_capacity(n_total);
         let mut screened = 0;
         let mut excluded = 0;
         let mut dropouts = vec![0; d.arms.len()];
         let mut dose_sum = vec![vec![0.0; m]; d.arms.len()];
         let mut dose_n = vec![vec![0usize; m]; d.arms.len()];
-        let mut subject = 0usize;
         let mut z = vec![0.0; m];
         for (ai, arm) in d.arms.iter().enumerate() {
             let h = visit_hazard(arm.dropout_fraction, d.primary_visit + 1);
+            let scaled = arm.kind != ArmKind::Placebo && arm.effect.uses_pk();
             for _ in 0..arm.n {
                 let base = self.enrol(rng, &mut screened, &mut excluded, n_total)?;
                 for zj in z.iter_mut() {
                     *zj = rng.sample(StandardNormal);
                 }
+                let params = match (&d.pk, scaled) {
+                    (Some(pk), true) => {
+                        let eta_z: [f64; 3] = if arm.pk_variability {
+                            [
+                                rng.sample(StandardNormal),
+                                rng.sample(StandardNormal),
+                                rng.sample(StandardNormal),
+                            ]
+                        } else {
+                            [0.0; 3]
+                        };
+                        Some(pk.individual(eta_z))
+                    }
+                    _ => None,
+                };
+                let mut effect_at = EffectCache::default();
                 let mut dose = arm.dose_mg;
                 let mut last_change = 0.0;
                 let mut in_trial = true;
-                let mut observed_any = false;
-                let mut subject_rows = Vec::with_capacity(m);
+                let mut change = vec![None; m];
+                let mut effect = vec![None; m];
                 for j in 0..m {
                     if in_trial {
                         let expected_last = if j == 0 {
@@ -154,14 +230,21 @@ impl Prepared {
                         dose_sum[ai][j] += dose;
                         dose_n[ai][j] += 1;
                     }
-                    let diff = match arm.effect {
-                        EffectModel::Arm => arm.difference_madrs,
-                        EffectModel::Dose => interpolate(&d.dose_table, dose),
+                    let diff = match (arm.kind, arm.effect) {
+                        (ArmKind::Placebo, _) => 0.0,
+                        (_, EffectModel::Arm) => arm.difference_madrs,
+                        (_, EffectModel::Dose) => interpolate(&d.dose_table, dose),
+                        (_, EffectModel::Exposure | EffectModel::Occupancy) => {
+                            effect_at.get(self, arm, params.as_ref(), dose)?
+                        }
                     };
                     let noise: f64 = (0..=j).map(|k| self.chol[j * m + k] * z[k]).sum();
-                    let y = (d.placebo_change_madrs + diff) * self.shape[j] + noise;
-                    subject_rows.push((j, y));
-                    observed_any = true;
+                    let mut y = (d.placebo_change_madrs + diff) * self.shape[j] + noise;
+                    if d.clamp_to_scale {
+                        y = (base + y).clamp(d.scale_min_madrs, d.scale_max_madrs) - base;
+                    }
+                    change[j] = Some(y);
+                    effect[j] = Some(diff);
                     last_change = y;
                     let responder = y <= -d.response_improvement_fraction * base;
                     if arm.kind == ArmKind::Flexible
@@ -172,13 +255,13 @@ impl Prepared {
                         dose += arm.step_mg;
                     }
                 }
-                // mITT: randomised subjects with at least one post-baseline assessment.
-                if observed_any {
-                    for (j, y) in subject_rows {
-                        rows.push(subject, j, y, ai, base);
-                    }
-                }
-                subject += 1;
+                subjects.push(SimSubject {
+                    arm: ai,
+                    baseline_madrs: base,
+                    change_madrs: change,
+                    effect_madrs: effect,
+                    clearance_l_per_h: params.map(|p| p.clearance_l_per_h),
+                });
             }
         }
         let mean_dose_mg = dose_sum
@@ -191,25 +274,59 @@ impl Prepared {
                     .collect()
             })
             .collect();
-        let (contrasts, lsmeans, fit_error) = match self.analyse(rows) {
-            Ok((c, l)) => (c, Some(l), None),
-            Err(e) => (vec![None; d.arms.len()], None, Some(e)),
-        };
-        Ok(Replicate {
+        Ok(SimulatedTrial {
             screened,
             excluded_run_in: excluded,
             dropouts,
-            contrasts,
-            lsmeans,
             mean_dose_mg,
-            fit_error,
+            subjects,
         })
+    }
+
+    /// Difference from placebo at the primary week of a subject with parameters `p` on `dose_mg`
+    /// in an arm whose effect is scaled by exposure or occupancy (see `exposure`).
+    pub fn scaled_effect(&self, arm: &Arm, p: &PkParams, dose_mg: f64) -> Result<f64> {
+        let d = &self.design;
+        let pk = d.pk.as_ref().ok_or_else(|| {
+            Error::Numerical("an exposure- or occupancy-scaled arm without PK".into())
+        })?;
+        match arm.effect {
+            EffectModel::Exposure => {
+                // Reference effect at the reference dose (the subject's dose): the arm's
+                // difference for a fixed arm, the fixed-dose table for a flexible arm.
+                let reference = if arm.kind == ArmKind::Fixed {
+                    arm.difference_madrs
+                } else {
+                    interpolate(&d.dose_table, dose_mg)
+                };
+                let subject = pk.metric(p, dose_mg, Metric::Cavg)?;
+                let typical = pk.metric(&pk.typical, dose_mg, Metric::Cavg)?;
+                Ok(exposure_scaled_effect(reference, subject, typical))
+            }
+            EffectModel::Occupancy => {
+                let full = interpolate_held(&arm.full_occupancy_table, dose_mg);
+                let o = pk.metric(p, dose_mg, Metric::NetOccupancyAverage)?;
+                Ok(occupancy_effect(full, o))
+            }
+            EffectModel::Arm => Ok(arm.difference_madrs),
+            EffectModel::Dose => Ok(interpolate(&d.dose_table, dose_mg)),
+        }
     }
 
     /// Expected change in arm `a` at visit j (centre of the MAR dropout model).
     fn mean_change(&self, a: usize, j: usize) -> f64 {
         let arm = &self.design.arms[a];
         (self.design.placebo_change_madrs + arm.difference_madrs) * self.shape[j]
+    }
+
+    /// A score clamped to the scale range (when `clamp_to_scale`).
+    fn on_scale(&self, score: f64) -> f64 {
+        let d = &self.design;
+        if d.clamp_to_scale {
+            score.clamp(d.scale_min_madrs, d.scale_max_madrs)
+        } else {
+            score
+        }
     }
 
     /// Screens until one subject is randomised; returns the baseline MADRS.
@@ -230,7 +347,7 @@ impl Prepared {
                 ));
             }
             let z: f64 = rng.sample(StandardNormal);
-            let s = d.screening_mean_madrs + d.screening_sd_madrs * z;
+            let s = self.on_scale(d.screening_mean_madrs + d.screening_sd_madrs * z);
             if s < d.inclusion_min_madrs {
                 continue;
             }
@@ -238,7 +355,7 @@ impl Prepared {
                 return Ok(s);
             }
             let z: f64 = rng.sample(StandardNormal);
-            let b = s + d.run_in_change_madrs + d.run_in_sd_madrs * z;
+            let b = self.on_scale(s + d.run_in_change_madrs + d.run_in_sd_madrs * z);
             if s > 0.0 && (s - b) / s >= d.run_in_exclusion_improvement_fraction {
                 *excluded += 1;
                 continue;
@@ -308,6 +425,28 @@ impl Prepared {
             })
             .collect();
         Ok((contrasts, lsmeans))
+    }
+}
+
+/// A subject's last scaled effect, recomputed only when its dose changes.
+#[derive(Default)]
+struct EffectCache {
+    last: Option<(f64, f64)>,
+}
+
+impl EffectCache {
+    fn get(&mut self, prep: &Prepared, arm: &Arm, p: Option<&PkParams>, dose: f64) -> Result<f64> {
+        if let Some((d, e)) = self.last {
+            if d == dose {
+                return Ok(e);
+            }
+        }
+        let e = match p {
+            Some(p) => prep.scaled_effect(arm, p, dose)?,
+            None => arm.difference_madrs,
+        };
+        self.last = Some((dose, e));
+        Ok(e)
     }
 }
 
