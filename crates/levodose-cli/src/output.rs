@@ -36,6 +36,21 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> CliResult<PathBuf> 
     Ok(final_path)
 }
 
+/// Writes a set of rendered files into `dir`, each atomically. Callers render every file first,
+/// so a failure while rendering leaves no partial set behind.
+pub fn write_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> CliResult<()> {
+    ensure_dir(dir)?;
+    for (name, bytes) in files {
+        write_atomic(dir, name, bytes)?;
+    }
+    Ok(())
+}
+
+/// The names of `files`, joined for a "Wrote ..." line.
+pub fn file_names(files: &[(&str, Vec<u8>)]) -> String {
+    files.iter().map(|f| f.0).collect::<Vec<_>>().join(", ")
+}
+
 /// Serialises `value` as pretty JSON with a trailing newline.
 pub fn to_json<T: serde::Serialize>(value: &T) -> CliResult<String> {
     let mut s = serde_json::to_string_pretty(value)?;

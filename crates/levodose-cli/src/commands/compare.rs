@@ -2,7 +2,7 @@
 //! occupancy basis, as a table and one SVG (NET vs SERT time-averaged occupancy).
 
 use crate::error::{CliError, CliResult};
-use crate::output::{ensure_dir, print_json, to_json, write_atomic};
+use crate::output::{file_names, print_json, to_json, write_files};
 use crate::plot::Chart;
 use levodose::compare::{compare, default_compounds, Comparison};
 use levodose::occupancy::Basis;
@@ -63,22 +63,17 @@ pub fn run(args: Args) -> CliResult {
         print!("{}", table(&c));
     }
     if let Some(dir) = &args.out {
-        ensure_dir(dir)?;
-        write_atomic(dir, "compare.json", to_json(&c)?.as_bytes())?;
-        write_atomic(dir, "compare.md", table(&c).as_bytes())?;
-        write_atomic(
-            dir,
-            "occupancy_balance.svg",
-            chart(&c)
-                .render_svg()
-                .map_err(CliError::Internal)?
-                .as_bytes(),
-        )?;
+        let files = [
+            ("compare.json", to_json(&c)?.into_bytes()),
+            ("compare.md", table(&c).into_bytes()),
+            (
+                "occupancy_balance.svg",
+                chart(&c).render_svg()?.into_bytes(),
+            ),
+        ];
+        write_files(dir, &files)?;
         if !args.json {
-            println!(
-                "\nWrote compare.json, compare.md, occupancy_balance.svg to {}",
-                dir.display()
-            );
+            println!("\nWrote {} to {}", file_names(&files), dir.display());
         }
     }
     Ok(())

@@ -2,7 +2,7 @@
 //! (protocol.md, schedule.csv, randomisation.csv, blinding_key.csv), and dose-range design.
 
 use crate::error::{CliError, CliResult};
-use crate::output::{ensure_dir, print_json, write_atomic};
+use crate::output::{print_json, write_files};
 use levodose::design::{self, protocol, scenario::PreclinicalScenario};
 use levodose::occupancy::Basis;
 use levodose::translate::{
@@ -118,10 +118,11 @@ fn preclinical(a: PreArgs) -> CliResult {
             ("randomisation.csv", protocol::randomisation_csv(&d)),
             ("blinding_key.csv", protocol::key_csv(&d)),
         ];
-        ensure_dir(dir)?;
-        for (n, body) in &files {
-            write_atomic(dir, n, body.as_bytes())?;
-        }
+        let files: Vec<(&str, Vec<u8>)> = files
+            .into_iter()
+            .map(|(n, b)| (n, b.into_bytes()))
+            .collect();
+        write_files(dir, &files)?;
     }
     if a.json {
         return print_json(&d);

@@ -1,8 +1,8 @@
 //! `levodose optimize`: the lowest label-conform dose that reaches a target in a share of a
 //! virtual population, with adverse-event estimates, the titration path and plots.
 
-use crate::error::{CliError, CliResult};
-use crate::output::{ensure_dir, print_json, to_json, write_atomic};
+use crate::error::CliResult;
+use crate::output::{file_names, print_json, to_json, write_files};
 use crate::plot::Chart;
 use levodose::occupancy::Basis;
 use levodose::optimize::{optimize, Optimization, OptimizeSpec};
@@ -73,30 +73,18 @@ pub fn run(args: Args) -> CliResult {
         print!("{}", report(&o, false));
     }
     if let Some(dir) = &args.out {
-        ensure_dir(dir)?;
-        write_atomic(dir, "optimize.json", to_json(&o)?.as_bytes())?;
-        write_atomic(dir, "report.md", report(&o, true).as_bytes())?;
-        write_atomic(
-            dir,
-            "pta_by_dose.svg",
-            pta_chart(&o)
-                .render_svg()
-                .map_err(CliError::Internal)?
-                .as_bytes(),
-        )?;
-        write_atomic(
-            dir,
-            "target_spread.svg",
-            spread_chart(&o)
-                .render_svg()
-                .map_err(CliError::Internal)?
-                .as_bytes(),
-        )?;
+        let files = [
+            ("optimize.json", to_json(&o)?.into_bytes()),
+            ("report.md", report(&o, true).into_bytes()),
+            ("pta_by_dose.svg", pta_chart(&o).render_svg()?.into_bytes()),
+            (
+                "target_spread.svg",
+                spread_chart(&o).render_svg()?.into_bytes(),
+            ),
+        ];
+        write_files(dir, &files)?;
         if !args.json {
-            println!(
-                "\nWrote report.md, optimize.json, pta_by_dose.svg, target_spread.svg to {}",
-                dir.display()
-            );
+            println!("\nWrote {} to {}", file_names(&files), dir.display());
         }
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! `levodose simulate`: concentration, free concentration and NET/SERT occupancy for a regimen.
 
 use crate::error::{CliError, CliResult};
-use crate::output::{ensure_dir, print_json, to_json, write_atomic};
+use crate::output::{print_json, to_json, write_files};
 use crate::plot::Chart;
 use levodose::monograph::Monograph;
 use levodose::occupancy::Basis;
@@ -212,7 +212,6 @@ fn print_table(sim: &Simulation) {
 }
 
 fn write_outputs(dir: &std::path::Path, sim: &Simulation) -> CliResult {
-    ensure_dir(dir)?;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "time_h",
@@ -295,9 +294,13 @@ fn write_outputs(dir: &std::path::Path, sim: &Simulation) -> CliResult {
     let summary = to_json(sim)?;
     let conc_svg = conc.render_svg()?;
     let occ_svg = occ.render_svg()?;
-    write_atomic(dir, "profile.csv", &csv_bytes)?;
-    write_atomic(dir, "concentration.svg", conc_svg.as_bytes())?;
-    write_atomic(dir, "occupancy.svg", occ_svg.as_bytes())?;
-    write_atomic(dir, "summary.json", summary.as_bytes())?;
-    Ok(())
+    write_files(
+        dir,
+        &[
+            ("profile.csv", csv_bytes),
+            ("concentration.svg", conc_svg.into_bytes()),
+            ("occupancy.svg", occ_svg.into_bytes()),
+            ("summary.json", summary.into_bytes()),
+        ],
+    )
 }

@@ -2,7 +2,7 @@
 //! individual parameters) through the scenario, with percentiles, PTA and band plots.
 
 use crate::error::{CliError, CliResult};
-use crate::output::{ensure_dir, print_json, to_json, write_atomic};
+use crate::output::{file_names, print_json, to_json, write_files};
 use crate::plot::Chart;
 use levodose::monograph::Monograph;
 use levodose::population::{self, Covariate, PopulationSummary, RunOptions, SampleSpec};
@@ -82,30 +82,24 @@ pub fn run(args: &super::simulate::Args, scenario: Scenario, monograph: &Monogra
         print_text(&typical, &pop);
     }
     if let Some(dir) = &args.out {
-        ensure_dir(dir)?;
-        write_atomic(dir, "summary.json", to_json(&json)?.as_bytes())?;
-        let mut written = vec!["summary.json"];
+        let mut files = vec![("summary.json", to_json(&json)?.into_bytes())];
         if !pop.profile_bands.is_empty() {
-            write_atomic(
-                dir,
+            files.push((
                 "concentration.svg",
                 band_chart(&typical, &pop, Kind::Conc)
-                    .render_svg()
-                    .map_err(CliError::Internal)?
-                    .as_bytes(),
-            )?;
-            write_atomic(
-                dir,
+                    .render_svg()?
+                    .into_bytes(),
+            ));
+            files.push((
                 "occupancy.svg",
                 band_chart(&typical, &pop, Kind::Occ)
-                    .render_svg()
-                    .map_err(CliError::Internal)?
-                    .as_bytes(),
-            )?;
-            written.extend(["concentration.svg", "occupancy.svg"]);
+                    .render_svg()?
+                    .into_bytes(),
+            ));
         }
+        write_files(dir, &files)?;
         if !args.json {
-            println!("\nWrote {} to {}", written.join(", "), dir.display());
+            println!("\nWrote {} to {}", file_names(&files), dir.display());
         }
     }
     Ok(())

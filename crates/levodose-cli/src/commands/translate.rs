@@ -3,7 +3,7 @@
 //! preparation.
 
 use crate::error::{CliError, CliResult};
-use crate::output::{ensure_dir, print_json, to_json, write_atomic};
+use crate::output::{print_json, to_json, write_files};
 use crate::plot::Chart;
 use levodose::occupancy::Basis;
 use levodose::translate::{
@@ -89,10 +89,14 @@ pub fn run(args: Args) -> CliResult {
         let json = to_json(&t)?;
         let csv = profile_csv(&t);
         let svg = chart(&t).render_svg().map_err(CliError::Internal)?;
-        ensure_dir(dir)?;
-        write_atomic(dir, "translate.json", json.as_bytes())?;
-        write_atomic(dir, "profile.csv", csv.as_bytes())?;
-        write_atomic(dir, "profile.svg", svg.as_bytes())?;
+        write_files(
+            dir,
+            &[
+                ("translate.json", json.into_bytes()),
+                ("profile.csv", csv.into_bytes()),
+                ("profile.svg", svg.into_bytes()),
+            ],
+        )?;
     }
     if args.json {
         print_json(&t)

@@ -2,7 +2,7 @@
 //! the MMRM, report power; optionally search the n per arm for a target power.
 
 use crate::error::{CliError, CliResult};
-use crate::output::{ensure_dir, print_json, to_json, write_atomic};
+use crate::output::{print_json, to_json, write_files};
 use crate::plot::Chart;
 use levodose::finding::Finding;
 use levodose::trial::{self, power, PowerResult, TrialDesign};
@@ -209,22 +209,24 @@ pub fn run(args: Args) -> CliResult {
         findings: &findings,
     };
     if let Some(dir) = &args.out {
-        ensure_dir(dir)?;
-        write_atomic(dir, "summary.json", to_json(&report)?.as_bytes())?;
-        write_atomic(
-            dir,
-            "trajectories.svg",
-            trajectory_chart(&design, &result).render_svg()?.as_bytes(),
-        )?;
+        let mut files = vec![
+            ("summary.json", to_json(&report)?.into_bytes()),
+            (
+                "trajectories.svg",
+                trajectory_chart(&design, &result)
+                    .render_svg()?
+                    .into_bytes(),
+            ),
+        ];
         if !report.power_curve.is_empty() {
-            write_atomic(
-                dir,
+            files.push((
                 "power_curve.svg",
                 curve_chart(&report.power_curve, search.as_ref())
                     .render_svg()?
-                    .as_bytes(),
-            )?;
+                    .into_bytes(),
+            ));
         }
+        write_files(dir, &files)?;
     }
     if args.json {
         return print_json(&report);

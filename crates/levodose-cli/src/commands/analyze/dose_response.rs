@@ -3,7 +3,7 @@
 //! findings, and optionally `fit.json` and `dose_response.svg`.
 
 use crate::error::{CliError, CliResult};
-use crate::output::{ensure_dir, print_json, to_json, write_atomic};
+use crate::output::{file_names, print_json, to_json, write_files};
 use crate::plot::Chart;
 use levodose_stats::dose_response::{self, Comparison, DoseResponseError, Finding, Fit, Model};
 use serde::Serialize;
@@ -60,16 +60,18 @@ pub fn run(args: Args) -> CliResult {
     let comparison = dose_response::compare(&doses, &responses);
     let report = report_json(&fit, &comparison);
     if let Some(dir) = &args.out {
-        ensure_dir(dir)?;
-        let json_path = write_atomic(dir, "fit.json", to_json(&report)?.as_bytes())?;
-        let svg = chart(&fit, &doses, &responses, &args).render_svg()?;
-        let svg_path = write_atomic(dir, "dose_response.svg", svg.as_bytes())?;
+        let files = [
+            ("fit.json", to_json(&report)?.into_bytes()),
+            (
+                "dose_response.svg",
+                chart(&fit, &doses, &responses, &args)
+                    .render_svg()?
+                    .into_bytes(),
+            ),
+        ];
+        write_files(dir, &files)?;
         if !args.json {
-            println!(
-                "wrote {}\nwrote {}\n",
-                json_path.display(),
-                svg_path.display()
-            );
+            println!("Wrote {} to {}\n", file_names(&files), dir.display());
         }
     }
     if args.json {
