@@ -7,8 +7,22 @@ use levodose::regimen::{DoseEvent, Route};
 use proptest::prelude::*;
 
 fn arb_params() -> impl Strategy<Value = PkParams> {
-    (0.5f64..100.0, 5.0f64..1000.0, 0.02f64..5.0, 0.0f64..6.0, 0.1f64..=1.0, proptest::option::of((0.5f64..50.0, 5.0f64..800.0)))
-        .prop_map(|(cl, v, ka, lag, f, peripheral)| PkParams { clearance_l_per_h: cl, volume_l: v, ka_per_h: ka, bioavailability: f, lag_h: lag, peripheral })
+    (
+        0.5f64..100.0,
+        5.0f64..1000.0,
+        0.02f64..5.0,
+        0.0f64..6.0,
+        0.1f64..=1.0,
+        proptest::option::of((0.5f64..50.0, 5.0f64..800.0)),
+    )
+        .prop_map(|(cl, v, ka, lag, f, peripheral)| PkParams {
+            clearance_l_per_h: cl,
+            volume_l: v,
+            ka_per_h: ka,
+            bioavailability: f,
+            lag_h: lag,
+            peripheral,
+        })
 }
 
 fn arb_doses() -> impl Strategy<Value = Vec<DoseEvent>> {
