@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::interactions;
 use crate::monograph::Monograph;
 use crate::occupancy::{Basis, OccupancyModel};
-use crate::pk::{self, actions_from_doses, PkParams};
+use crate::pk::{self, PkParams};
 use crate::regimen::{Amount, DoseEvent, ResolveContext};
 use crate::simulate::{parse_regimen, steady_state_out, Scenario};
 use crate::subject::{clearance_factor, typical_human, PkOverride};
@@ -36,6 +36,9 @@ use std::collections::BTreeMap;
 
 /// Largest population.
 pub const MAX_SUBJECTS: usize = 2_000_000;
+
+/// Subjects per tile of stored profiles (64 f32 = four cache lines per time point).
+const TILE: usize = 64;
 
 /// One subject's individual parameters and covariates.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -402,106 +405,149 @@ pub fn simulate(
         .map(|i| (i as f64 * sc.step_h).min(horizon))
         .collect();
 
-    let run_one =
-        |s: &Individual, row: Option<&mut [f32]>| -> Result<(Option<SteadyMetrics>, LastMetrics)> {
-            s.params
-                .validate()
-                .map_err(|e| Error::input(format!("subject {}", s.id), e.to_string()))?;
-            let own;
-            let doses: &[DoseEvent] = if per_kg {
-                own = regimen.events(&ctx_for(s.weight_kg))?;
-                &own
-            } else {
-                &shared_doses
-            };
-            let last = *doses.last().unwrap_or(&doses[0]);
-            let tau_last = tau.unwrap_or(horizon - last.time_h);
-            let w1 = (last.time_h + tau_last).min(horizon);
-            let mut win = Window::new(last.time_h, w1, &occ);
-            let actions = actions_from_doses(&s.params, doses);
-            if s.params.peripheral.is_none() {
-                match row {
-                    Some(row) => fast::grid(&s.params, &actions, sc.step_h, n_points, |i, c| {
-                        row[i] = c as f32;
-                        win.push(i as f64 * sc.step_h, c);
-                    }),
-                    None => fast::grid(&s.params, &actions, sc.step_h, n_points, |i, c| {
-                        win.push(i as f64 * sc.step_h, c)
-                    }),
-                }
-            } else {
-                let conc = pk::concentrations(&s.params, doses, &times)?;
-                for (i, &c) in conc.iter().enumerate() {
-                    win.push(times[i], c);
-                }
-                if let Some(row) = row {
-                    for (r, c) in row.iter_mut().zip(&conc) {
-                        *r = *c as f32;
-                    }
+    // The maintenance dose is the same for every subject unless it is per kg.
+    let shared_amount = match maint {
+        Some(seg) if !per_kg => crate::label::segment_base_mg(seg, &ctx_for(None)),
+        _ => None,
+    };
+    // The last interval [w0, w1] as grid indices i0..=i1 (t_i = i step within 1e-9 h).
+    let window_of = |w0: f64, w1: f64| {
+        let i0 = ((w0 - 1e-9) / sc.step_h).ceil().max(0.0) as usize;
+        let i1 = (((w1 + 1e-9) / sc.step_h).floor().max(0.0) as usize).min(n_points - 1);
+        (i0, i1)
+    };
+
+    // One subject; `actions` is a reused per-thread buffer.
+    let run_one = |s: &Individual,
+                   row: Option<&mut [f32]>,
+                   actions: &mut Vec<pk::Action>|
+     -> Result<(Option<SteadyMetrics>, LastMetrics)> {
+        s.params
+            .validate()
+            .map_err(|e| Error::input(format!("subject {}", s.id), e.to_string()))?;
+        let own;
+        let doses: &[DoseEvent] = if per_kg {
+            own = regimen.events(&ctx_for(s.weight_kg))?;
+            &own
+        } else {
+            &shared_doses
+        };
+        let last = *doses.last().unwrap_or(&doses[0]);
+        let tau_last = tau.unwrap_or(horizon - last.time_h);
+        let w1 = (last.time_h + tau_last).min(horizon);
+        let mut win = Window::new(last.time_h, w1, &occ);
+        if s.params.peripheral.is_none() {
+            fast::actions_into(actions, &s.params, doses);
+            if let Some(row) = row {
+                fast::grid(&s.params, actions, sc.step_h, n_points, |i, c| {
+                    row[i] = c as f32
+                });
+            }
+            // The window again in f64, jumping dose to dose up to its start.
+            let (i0, i1) = window_of(last.time_h, w1);
+            fast::grid_range(&s.params, actions, sc.step_h, i0..i1 + 1, |i, c| {
+                win.push(i as f64 * sc.step_h, c)
+            });
+        } else {
+            let conc = pk::concentrations(&s.params, doses, &times)?;
+            for (i, &c) in conc.iter().enumerate() {
+                win.push(times[i], c);
+            }
+            if let Some(row) = row {
+                for (r, c) in row.iter_mut().zip(&conc) {
+                    *r = *c as f32;
                 }
             }
-            let steady = match (maint, tau) {
-                (Some(seg), Some(tau)) => {
-                    let amount = crate::label::segment_base_mg(seg, &ctx_for(s.weight_kg))
-                        .unwrap_or(last.amount_mg);
+        }
+        let steady = match (maint, tau) {
+            (Some(seg), Some(tau)) => {
+                let amount = shared_amount
+                    .or_else(|| crate::label::segment_base_mg(seg, &ctx_for(s.weight_kg)))
+                    .unwrap_or(last.amount_mg);
+                let m = if fast::closed_form_applies(
+                    &s.params,
+                    seg.route.is_extravascular(),
+                    seg.infusion_h.is_some(),
+                    tau,
+                ) {
+                    fast::steady_state(&s.params, &occ, amount, tau)
+                } else {
                     let dose = DoseEvent {
                         time_h: 0.0,
                         amount_mg: amount,
                         route: seg.route,
                         infusion_h: seg.infusion_h,
                     };
-                    let m = if fast::closed_form_applies(
-                        &s.params,
-                        seg.route.is_extravascular(),
-                        seg.infusion_h.is_some(),
-                        tau,
-                    ) {
-                        fast::steady_state(&s.params, &occ, amount, tau)
-                    } else {
-                        SteadyMetrics::from_exact(&steady_state_out(&s.params, &occ, &dose, tau)?)
-                    };
-                    Some(m)
-                }
-                _ => None,
-            };
-            Ok((steady, win.finish()))
+                    SteadyMetrics::from_exact(&steady_state_out(&s.params, &occ, &dose, tau)?)
+                };
+                Some(m)
+            }
+            _ => None,
         };
+        Ok((steady, win.finish()))
+    };
 
-    let mut buffer: Vec<f32> = Vec::new();
-    let results: Vec<(Option<SteadyMetrics>, LastMetrics)> = if opts.profiles {
-        buffer = vec![0.0; subjects.len() * n_points];
-        buffer
-            .par_chunks_mut(n_points)
-            .zip(subjects.par_iter())
-            .map(|(row, s)| run_one(s, Some(row)))
-            .collect::<Result<_>>()?
+    type Out = (Option<SteadyMetrics>, LastMetrics);
+    let mut tiles: Vec<Vec<u32>> = Vec::new();
+    let results: Vec<Out> = if opts.profiles {
+        // Tiles of TILE subjects, time-major: subject i of a tile at t_j is tile[j * rows + i],
+        // stored as `summary::f32_key` of the f32 concentration.
+        let parts: Vec<(Vec<u32>, Vec<Out>)> = subjects
+            .par_chunks(TILE)
+            .map_init(
+                || (Vec::new(), vec![0.0f32; TILE * n_points]),
+                |(actions, rows), chunk| {
+                    let mut out = Vec::with_capacity(chunk.len());
+                    for (s, row) in chunk.iter().zip(rows.chunks_exact_mut(n_points)) {
+                        out.push(run_one(s, Some(row), actions)?);
+                    }
+                    let mut tile = Vec::with_capacity(chunk.len() * n_points);
+                    for j in 0..n_points {
+                        tile.extend(
+                            (0..chunk.len()).map(|i| summary::f32_key(rows[i * n_points + j])),
+                        );
+                    }
+                    Ok((tile, out))
+                },
+            )
+            .collect::<Result<_>>()?;
+        let mut results = Vec::with_capacity(subjects.len());
+        for (tile, out) in parts {
+            tiles.push(tile);
+            results.extend(out);
+        }
+        results
     } else {
         subjects
             .par_iter()
-            .map(|s| run_one(s, None))
+            .map_init(Vec::new, |a, s| run_one(s, None, a))
             .collect::<Result<_>>()?
     };
 
     let steady: Vec<SteadyMetrics> = results.iter().filter_map(|r| r.0).collect();
-    let mut metrics = BTreeMap::new();
-    if steady.len() == results.len() {
-        for (j, name) in SteadyMetrics::NAMES.iter().enumerate() {
-            let col: Vec<f64> = steady.iter().map(|s| s.values()[j]).collect();
-            metrics.insert(name.to_string(), stat(&col));
-        }
-    }
-    let mut last_interval = BTreeMap::new();
-    for (j, name) in LastMetrics::NAMES.iter().enumerate() {
-        let col: Vec<f64> = results.iter().map(|r| r.1.values()[j]).collect();
-        last_interval.insert(name.to_string(), stat(&col));
-    }
+    let column_stats = |names: &[&str], value: &(dyn Fn(usize, usize) -> f64 + Sync)| {
+        names
+            .par_iter()
+            .enumerate()
+            .map(|(j, name)| {
+                let col: Vec<f64> = (0..results.len()).map(|i| value(i, j)).collect();
+                (name.to_string(), stat(&col))
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    let metrics = if steady.len() == results.len() {
+        column_stats(&SteadyMetrics::NAMES, &|i, j| steady[i].values()[j])
+    } else {
+        BTreeMap::new()
+    };
+    let last_interval = column_stats(&LastMetrics::NAMES, &|i, j| results[i].1.values()[j]);
     let pta = if targets.is_empty() || steady.is_empty() {
         None
     } else {
         Some(summary::share(steady.iter().map(|s| all_hold(targets, s))))
     };
     let profile_bands = if opts.profiles {
-        bands(&buffer, subjects.len(), n_points, &times, &occ)
+        bands(&tiles, subjects.len(), &times, &occ)
     } else {
         vec![]
     };
@@ -556,33 +602,36 @@ pub fn simulate(
     })
 }
 
-fn bands(
-    buffer: &[f32],
-    n: usize,
-    n_points: usize,
-    times: &[f64],
-    occ: &OccupancyModel,
-) -> Vec<BandPoint> {
+/// Percentile bands of the profiles (`tiles` of `simulate`: time-major f32 keys, TILE subjects
+/// each): each time point is gathered from contiguous runs, then selected as integers.
+fn bands(tiles: &[Vec<u32>], n: usize, times: &[f64], occ: &OccupancyModel) -> Vec<BandPoint> {
+    let n_points = times.len();
     (0..n_points)
         .into_par_iter()
-        .map(|j| {
-            let mut col: Vec<f64> = (0..n).map(|i| buffer[i * n_points + j] as f64).collect();
-            let p05 = summary::quantile_mut(&mut col, 0.05);
-            let p50 = summary::quantile_mut(&mut col, 0.50);
-            let p95 = summary::quantile_mut(&mut col, 0.95);
-            let band = |f: &dyn Fn(f64) -> f64| Band {
-                p05: f(p05),
-                p50: f(p50),
-                p95: f(p95),
-            };
-            BandPoint {
-                time_h: times[j],
-                p05,
-                p50,
-                p95,
-                net_occupancy: band(&|c| occ.net(c)),
-                sert_occupancy: band(&|c| occ.sert(c)),
-            }
-        })
+        .map_init(
+            || Vec::with_capacity(n),
+            |col: &mut Vec<u32>, j| {
+                col.clear();
+                for tile in tiles {
+                    let rows = tile.len() / n_points;
+                    col.extend_from_slice(&tile[j * rows..(j + 1) * rows]);
+                }
+                let [p05, p50, p95] =
+                    summary::percentiles_5_50_95(col, u32::cmp, summary::f32_of_key);
+                let band = |f: &dyn Fn(f64) -> f64| Band {
+                    p05: f(p05),
+                    p50: f(p50),
+                    p95: f(p95),
+                };
+                BandPoint {
+                    time_h: times[j],
+                    p05,
+                    p50,
+                    p95,
+                    net_occupancy: band(&|c| occ.net(c)),
+                    sert_occupancy: band(&|c| occ.sert(c)),
+                }
+            },
+        )
         .collect()
 }
