@@ -28,6 +28,13 @@ pub struct Action {
 /// a constant rate.
 pub fn actions_from_doses(params: &PkParams, doses: &[DoseEvent]) -> Vec<Action> {
     let mut out = Vec::with_capacity(doses.len() * 2);
+    actions_into(&mut out, params, doses);
+    out
+}
+
+/// `actions_from_doses` into a reused buffer (population runs keep one per thread).
+pub fn actions_into(out: &mut Vec<Action>, params: &PkParams, doses: &[DoseEvent]) {
+    out.clear();
     for d in doses {
         if d.route.is_extravascular() {
             out.push(Action {
@@ -52,7 +59,6 @@ pub fn actions_from_doses(params: &PkParams, doses: &[DoseEvent]) -> Vec<Action>
         }
     }
     out.sort_by(|a, b| a.time_h.total_cmp(&b.time_h));
-    out
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -13,7 +13,7 @@ mod params;
 mod steady;
 mod twocpt;
 
-pub use cursor::{actions_from_doses, Action, ActionKind, Cursor};
+pub use cursor::{actions_from_doses, actions_into, Action, ActionKind, Cursor};
 pub use metrics::{interval_profile, ExposureMetrics, IntervalProfile};
 pub use params::{PkParams, State};
 pub use steady::{first_interval, steady_state, SteadyState};

@@ -25,7 +25,6 @@
 use crate::occupancy::OccupancyModel;
 use crate::pk::onecpt::Coefficients;
 use crate::pk::{Action, ActionKind, PkParams};
-use crate::regimen::DoseEvent;
 use crate::units::NG_PER_ML_PER_MG_PER_L;
 use serde::Serialize;
 
@@ -248,34 +247,7 @@ pub fn average_occupancy(
     (net / tau_h, sert / tau_h)
 }
 
-/// `actions` for `doses` as `pk::actions_from_doses` builds them, into a reused buffer.
-pub fn actions_into(out: &mut Vec<Action>, p: &PkParams, doses: &[DoseEvent]) {
-    out.clear();
-    for d in doses {
-        if d.route.is_extravascular() {
-            out.push(Action {
-                time_h: d.time_h + p.lag_h,
-                kind: ActionKind::Depot(d.amount_mg * p.bioavailability),
-            });
-        } else if let Some(dur) = d.infusion_h {
-            let rate = d.amount_mg / dur;
-            out.push(Action {
-                time_h: d.time_h,
-                kind: ActionKind::Rate(rate),
-            });
-            out.push(Action {
-                time_h: d.time_h + dur,
-                kind: ActionKind::Rate(-rate),
-            });
-        } else {
-            out.push(Action {
-                time_h: d.time_h,
-                kind: ActionKind::Central(d.amount_mg),
-            });
-        }
-    }
-    out.sort_by(|a, b| a.time_h.total_cmp(&b.time_h));
-}
+pub use crate::pk::actions_into;
 
 #[inline]
 fn apply(kind: ActionKind, d: &mut f64, c: &mut f64, r: &mut f64) {
