@@ -8,9 +8,6 @@ mod plot;
 
 use clap::{Parser, Subcommand};
 
-const RESEARCH_NOTE: &str = "levodose is a research tool for designing and analysing studies; \
-it is not a prescription or dosing advice for any patient.";
-
 #[derive(Parser)]
 #[command(
     name = "levodose",
@@ -79,7 +76,7 @@ fn main() {
 
 /// The research-use note every report carries.
 pub fn research_note() -> &'static str {
-    RESEARCH_NOTE
+    levodose::RESEARCH_USE_NOTE
 }
 
 /// Rust ignores SIGPIPE, so `levodose ... | head` would fail on a closed pipe; restore the default

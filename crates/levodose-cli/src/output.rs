@@ -51,6 +51,11 @@ pub fn file_names(files: &[(&str, Vec<u8>)]) -> String {
     files.iter().map(|f| f.0).collect::<Vec<_>>().join(", ")
 }
 
+/// A fraction as a percentage with one decimal, e.g. "78.5 %".
+pub fn pct(x: f64) -> String {
+    format!("{:.1} %", 100.0 * x)
+}
+
 /// Serialises `value` as pretty JSON with a trailing newline.
 pub fn to_json<T: serde::Serialize>(value: &T) -> CliResult<String> {
     let mut s = serde_json::to_string_pretty(value)?;

@@ -34,7 +34,23 @@ fn compares_all_compounds_and_occupancy_rises_with_dose() {
         .map(|r| r["net_occupancy"]["trough"].as_f64().unwrap())
         .collect();
     assert!(levo.windows(2).all(|w| w[1] > w[0]));
+    // Independent check of every row from its monograph: Cavg = dose / (CL/F * tau) and trough
+    // occupancy = c / (c + Ki) with c = fu * Cmin * 1000 / M (nM).
     for r in rows {
+        let m = levodose::monograph::builtin(r["compound"].as_str().unwrap()).unwrap();
+        let f = |k: &str| r[k].as_f64().unwrap();
+        let cavg = f("dose_mg") / (m.human.clearance_l_per_h.value * f("tau_h")) * 1000.0;
+        assert!(
+            (f("cavg_ng_per_ml") / cavg - 1.0).abs() < 1e-9,
+            "{}",
+            r["compound"]
+        );
+        let c_nm = m.human.unbound_fraction.value * f("cmin_ng_per_ml") * 1000.0
+            / m.compound.molar_mass_base_g_per_mol.value;
+        let net = c_nm / (c_nm + m.targets.net_ki_nm.value);
+        let sert = c_nm / (c_nm + m.targets.sert_ki_nm.value);
+        assert!((r["net_occupancy"]["trough"].as_f64().unwrap() - net).abs() < 1e-12);
+        assert!((r["sert_occupancy"]["trough"].as_f64().unwrap() - sert).abs() < 1e-12);
         let b = r["net_sert_balance"].as_f64().unwrap();
         let want = r["net_occupancy"]["average"].as_f64().unwrap()
             / r["sert_occupancy"]["average"].as_f64().unwrap();

@@ -123,7 +123,7 @@ fn out_writes_fit_json_and_svg() {
     );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("ED50") && text.contains("research tool"),
+        text.contains("ED50") && text.contains(levodose::RESEARCH_USE_NOTE),
         "{text}"
     );
     let fit: serde_json::Value =

@@ -59,3 +59,27 @@ fn missing_file_exits_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn scenario_compound_selects_the_monograph() {
+    let clean = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/preclinical/lint_clean.toml"
+    ))
+    .unwrap();
+    let text = clean.replacen("[study]\n", "[study]\ncompound = \"duloxetine\"\n", 1);
+    assert_ne!(text, clean);
+    let path = std::env::temp_dir().join(format!("levodose-lint-dlx-{}.toml", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_levodose"))
+        .args(["lint", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("duloxetine has no preclinical section"),
+        "{err}"
+    );
+}

@@ -153,7 +153,9 @@ fn cli_mmrm_tables_and_bad_input() {
     ]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stdout.contains("LS means") && stdout.contains("research tool") && !stdout.contains("NaN"),
+        stdout.contains("LS means")
+            && stdout.contains(levodose::RESEARCH_USE_NOTE)
+            && !stdout.contains("NaN"),
         "{stdout}"
     );
 

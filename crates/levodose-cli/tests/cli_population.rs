@@ -68,8 +68,29 @@ fn no_profile_omits_arrays_and_targets_give_pta() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v.get("profile").is_none());
     assert!(v["population"].get("profile_bands").is_none());
+    // PTA at the population median of the metric is one half (binomial SD 0.011 for n = 2000).
+    let p50 = v["population"]["metrics"]["net_occupancy_trough"]["p50"]
+        .as_f64()
+        .unwrap();
+    let target = format!("net_occupancy.trough>={p50}");
+    let (c, out, e) = run_env(
+        &[
+            "simulate",
+            "--regimen",
+            "80mg qd",
+            "--subjects",
+            "2000",
+            "--no-profile",
+            "--target",
+            &target,
+            "--json",
+        ],
+        "2",
+    );
+    assert_eq!(c, 0, "{e}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let pta = v["population"]["pta"].as_f64().unwrap();
-    assert!((0.0..=1.0).contains(&pta));
+    assert!((pta - 0.5).abs() < 0.005, "PTA at the median {pta}");
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! `levodose trial` end to end: determinism across thread counts, bad input exit code, outputs.
+//! `levodose trial` end to end: determinism across thread counts, power against the analytic
+//! t-test, bad input exit code, outputs.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -43,6 +44,55 @@ fn identical_json_with_one_or_two_threads() {
         .unwrap()
         .iter()
         .any(|a| a["status"] == "assumed"));
+}
+
+/// One visit, no dropout, no covariate: the MMRM is the two-sample t-test, so the power the CLI
+/// prints must match the analytic noncentral-t power for the design's n and effect within Monte
+/// Carlo error (4 SE), as in the library test `trial_power`.
+#[test]
+fn one_visit_power_matches_analytic_t_test() {
+    let reps = 4000;
+    let out = levodose(
+        &[
+            "trial",
+            "examples/trial/analytic_one_visit.toml",
+            "--replicates",
+            &reps.to_string(),
+            "--seed",
+            "20240502",
+            "--json",
+            "--quiet",
+        ],
+        "2",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["design"];
+    let n = d["arms"][0]["n"].as_f64().unwrap();
+    assert_eq!(d["arms"][1]["n"].as_f64().unwrap(), n);
+    let effect = d["arms"][1]["difference_madrs"].as_f64().unwrap().abs()
+        / d["change_sd_madrs"][0].as_f64().unwrap();
+    let alpha = d["alpha"].as_f64().unwrap();
+    let analytic = levodose_stats::power::two_sample_t_power(
+        n,
+        effect,
+        alpha,
+        levodose_stats::power::Alternative::TwoSided,
+    )
+    .unwrap();
+    let r = &v["result"];
+    assert_eq!(r["replicates"].as_u64(), Some(reps));
+    assert_eq!(r["failed_fits"].as_u64(), Some(0));
+    let p = r["power"].as_f64().unwrap();
+    let se = (analytic * (1.0 - analytic) / reps as f64).sqrt();
+    assert!(
+        (p - analytic).abs() < 4.0 * se,
+        "simulated {p} vs analytic {analytic} (MC SE {se})"
+    );
 }
 
 #[test]

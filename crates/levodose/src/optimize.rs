@@ -15,7 +15,7 @@ use crate::occupancy::{Basis, OccupancyModel};
 use crate::population::{self, stat, Covariate, SampleSpec, Stat, SteadyMetrics};
 use crate::regimen::{DoseEvent, Regimen, ResolveContext, Route, TitrationRule};
 use crate::safety::{self, SafetyAtDose};
-use crate::subject::clearance_factor;
+use crate::subject::checked_clearance_factor;
 use crate::target::{all_hold, Target};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -152,10 +152,10 @@ pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
         (None, _) => (None, "the monograph has no label rules".to_string()),
         (Some(_), None) => (
             None,
-            format!(
-                "CrCl {} mL/min: use not recommended by the label",
-                spec.crcl_ml_per_min.unwrap_or(f64::NAN)
-            ),
+            match spec.crcl_ml_per_min {
+                Some(c) => format!("CrCl {c} mL/min: use not recommended by the label"),
+                None => "use not recommended by the label".to_string(),
+            },
         ),
         (Some(_), Some((x, why))) => (Some(*x), why.clone()),
     };
@@ -174,8 +174,8 @@ pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
     let occ = OccupancyModel::from_monograph(m, spec.basis, None, None)?;
     let tau = m.compound.usual_tau_h.value;
     let rule = m.label.as_ref().map(TitrationRule::from_label);
-    let r = interactions::combined_activity(&comeds).max(0.0);
-    let exposure_factor = 1.0 / clearance_factor(m, spec.crcl_ml_per_min, r);
+    let r = interactions::combined_activity(&comeds);
+    let exposure_factor = 1.0 / checked_clearance_factor(m, spec.crcl_ml_per_min, r)?;
 
     let mut candidates = Vec::new();
     let mut medians_t90 = Vec::new();
@@ -254,16 +254,21 @@ pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
         }
         let adverse_events = safety::at_dose(m, dose * exposure_factor);
         if let Some(s) = &adverse_events {
-            if s.adverse_events
+            let mut sources: Vec<&str> = s
+                .adverse_events
                 .iter()
                 .chain(&s.vital_signs)
-                .any(|e| e.extrapolated)
-            {
+                .filter(|e| e.extrapolated)
+                .map(|e| e.source.as_str())
+                .collect();
+            sources.sort_unstable();
+            sources.dedup();
+            if !sources.is_empty() {
                 findings.push(Finding::new(
                     "safety_extrapolated",
                     Severity::Warning,
                     format!("adverse-event and vital-sign estimates at {:.0} mg (exposure-equivalent) extrapolate beyond the studied doses", s.dose_mg),
-                    "BAKISH",
+                    sources.join(", "),
                 ));
             }
         }

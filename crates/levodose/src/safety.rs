@@ -103,6 +103,8 @@ pub struct Estimate {
     pub extrapolated: bool,
     pub model: DoseModel,
     pub rests_on: String,
+    /// Reference key of the table the estimate rests on.
+    pub source: String,
 }
 
 /// Adverse events, vital signs and discontinuation at one dose.
@@ -173,6 +175,7 @@ fn estimate(m: &Monograph, t: &DoseTable, dose_mg: f64) -> Estimate {
         extrapolated,
         model,
         rests_on,
+        source: t.source.clone(),
     }
 }
 

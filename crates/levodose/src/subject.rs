@@ -115,6 +115,23 @@ pub fn clearance_factor(m: &Monograph, crcl_ml_per_min: Option<f64>, r: f64) -> 
     fe * rr + g * ((1.0 - fe - fm) + fm * r)
 }
 
+/// `clearance_factor`, refusing a combination that leaves no clearance. Every path (one subject,
+/// populations, parameter tables, optimize) goes through here so they agree.
+pub fn checked_clearance_factor(
+    m: &Monograph,
+    crcl_ml_per_min: Option<f64>,
+    r: f64,
+) -> Result<f64> {
+    let factor = clearance_factor(m, crcl_ml_per_min, r);
+    if !(factor.is_finite() && factor > 0.0) {
+        return Err(Error::input(
+            "crcl_ml_per_min",
+            "renal function and co-medication leave no clearance; check the inputs",
+        ));
+    }
+    Ok(factor)
+}
+
 /// Individual human parameters for `subject`.
 pub fn individual_human(m: &Monograph, subject: &Subject, over: &PkOverride) -> Result<Individual> {
     subject.validate()?;
@@ -123,7 +140,7 @@ pub fn individual_human(m: &Monograph, subject: &Subject, over: &PkOverride) -> 
     // r may dip a hair below 0 when an observed ratio slightly exceeds what fm allows: the
     // observed ratio wins, and the clearance factor is checked to stay positive below.
     let r = interactions::combined_activity(&comeds);
-    let factor = clearance_factor(m, subject.crcl_ml_per_min, r);
+    let factor = checked_clearance_factor(m, subject.crcl_ml_per_min, r)?;
     let mut notes = Vec::new();
     if subject.crcl_ml_per_min.is_some() && m.human.crcl_reference_ml_per_min.is_none() {
         notes.push(format!(
@@ -145,12 +162,6 @@ pub fn individual_human(m: &Monograph, subject: &Subject, over: &PkOverride) -> 
         notes.push(
             "several CYP3A4 perpetrators: remaining activities multiplied (an assumption)".into(),
         );
-    }
-    if !(factor.is_finite() && factor > 0.0) {
-        return Err(Error::input(
-            "crcl_ml_per_min",
-            "renal function and co-medication leave no clearance; check the inputs",
-        ));
     }
     params.clearance_l_per_h *= factor;
     Ok(Individual {

@@ -76,3 +76,19 @@ fn timeline_safety_and_unverified() {
         .iter()
         .any(|f| f.code == "test_outside_exposure_window"));
 }
+
+#[test]
+fn human_equivalent_dose_scales_with_bioavailability() {
+    let mut m = builtin("levomilnacipran").unwrap();
+    let hed = design::design(&m, &lps())
+        .unwrap()
+        .human_equivalent_dose_mg
+        .unwrap();
+    // Same free Cavg with half the oral bioavailability needs twice the oral dose.
+    m.human.bioavailability_fraction.value = 0.5;
+    let hed_half = design::design(&m, &lps())
+        .unwrap()
+        .human_equivalent_dose_mg
+        .unwrap();
+    assert!((hed_half / hed - 2.0).abs() < 1e-6, "{hed} {hed_half}");
+}

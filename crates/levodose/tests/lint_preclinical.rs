@@ -73,3 +73,19 @@ fn kind_detection_and_errors() {
     .to_string();
     assert!(e.contains("dosing.frequency"), "{e}");
 }
+
+#[test]
+fn salt_form_unstated_needs_a_salt_form() {
+    let mut m = builtin("levomilnacipran").unwrap();
+    let r = lint_str(&m, BAD, "lint_bad.toml").unwrap();
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == "salt_form_unstated")
+        .unwrap();
+    // Hydrochloride 282.81 vs base 246.35 g/mol: 14.8 % apart.
+    assert!(f.message.contains("14.8 %"), "{}", f.message);
+    m.compound.salt = None;
+    let r = lint_str(&m, BAD, "lint_bad.toml").unwrap();
+    assert!(!r.findings.iter().any(|f| f.code == "salt_form_unstated"));
+}

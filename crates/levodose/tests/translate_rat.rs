@@ -210,3 +210,66 @@ fn bad_inputs_name_the_field() {
         .to_string()
         .contains("weight_kg"));
 }
+
+#[test]
+fn human_daily_dose_for_free_cavg_includes_bioavailability() {
+    let mut m = builtin("levomilnacipran").unwrap();
+    // Css,avg = F * D / (CL * 24 h); free = fu * Css,avg; ng/mL = 1000 mg/L.
+    // Free Cavg of 80 mg/day with fu 0.78 and F 1: 0.78 * 80 / (CL * 24) * 1000.
+    let cl = m.human.clearance_l_per_h.value;
+    let free = 0.78 * 80.0 / (cl * 24.0) * 1000.0;
+    let mg = translate::human_daily_mg_for_free_cavg(&m, free).unwrap();
+    assert!((mg - 80.0).abs() / 80.0 < 1e-4, "{mg}");
+    // Half the bioavailability: twice the oral dose for the same free Cavg.
+    m.human.bioavailability_fraction.value = 0.5;
+    let mg = translate::human_daily_mg_for_free_cavg(&m, free).unwrap();
+    assert!((mg - 160.0).abs() / 160.0 < 1e-4, "{mg}");
+}
+
+#[test]
+fn bsa_disagreement_threshold_comes_from_the_monograph() {
+    let mut m = builtin("levomilnacipran").unwrap();
+    let r = req(Species::Rat, AnimalRoute::Ip, Metric::NetOccupancyAverage);
+    let rule = &m
+        .preclinical
+        .as_ref()
+        .unwrap()
+        .design_rules
+        .bsa_disagreement_fold;
+    assert_eq!(rule.value, 2.0);
+    assert_eq!(rule.source, "LEVODOSE");
+    let t = translate::translate(&m, &r).unwrap();
+    let daily = t
+        .options
+        .iter()
+        .find(|o| o.frequency == t.recommended.frequency)
+        .unwrap()
+        .daily_dose_mg_per_kg;
+    let fold = (daily / t.bsa_scaled_dose_mg_per_kg).max(t.bsa_scaled_dose_mg_per_kg / daily);
+    let has =
+        |t: &translate::Translation| t.findings.iter().any(|f| f.code == "bsa_scaling_disagrees");
+    assert_eq!(has(&t), fold > 2.0);
+    // A threshold just above / below the actual fold turns the finding off / on.
+    m.preclinical
+        .as_mut()
+        .unwrap()
+        .design_rules
+        .bsa_disagreement_fold
+        .value = fold * 1.01;
+    assert!(!has(&translate::translate(&m, &r).unwrap()));
+    m.preclinical
+        .as_mut()
+        .unwrap()
+        .design_rules
+        .bsa_disagreement_fold
+        .value = fold * 0.99;
+    assert!(has(&translate::translate(&m, &r).unwrap()));
+}
+
+#[test]
+fn zero_human_dose_is_an_input_error() {
+    let m = builtin("levomilnacipran").unwrap();
+    let mut r = req(Species::Rat, AnimalRoute::Ip, Metric::FreeCavg);
+    r.human_regimen = "0mg qd".into();
+    assert!(translate::translate(&m, &r).is_err());
+}

@@ -202,3 +202,46 @@ fn pk_scaled_trial_identical_with_one_or_two_threads() {
     let d = power::with_n_per_arm(&d, 30, &[1.0; 4]);
     assert_eq!(json_with_threads(&d, 1), json_with_threads(&d, 2));
 }
+
+/// MADRS inputs are checked against the monograph's scale range (`efficacy.scale_min_score`,
+/// `scale_max_score`), not a fixed 0-60: narrowing the range rejects values that 0-60 allows.
+#[test]
+fn madrs_inputs_are_checked_against_the_monograph_scale() {
+    let base = "[trial]\nn_per_arm = 10\n[[trial.arms]]\nname = \"placebo\"\nkind = \"placebo\"\n\
+                [[trial.arms]]\nname = \"active\"\nkind = \"fixed\"\ndose_mg = 80\n";
+    let mut m = builtin("levomilnacipran").unwrap();
+    let eff = m.efficacy.as_mut().unwrap();
+    eff.scale_min_score.as_mut().unwrap().value = 10.0;
+    eff.scale_max_score.as_mut().unwrap().value = 40.0;
+    let cases = [
+        ("inclusion_min_madrs = 45\n", "trial.inclusion_min_madrs"),
+        ("inclusion_min_madrs = 5\n", "trial.inclusion_min_madrs"),
+        (
+            "[trial.run_in]\nscreening_mean_madrs = 50\n",
+            "trial.run_in.screening_mean_madrs",
+        ),
+        (
+            "[trial.outcome]\nplacebo_change_madrs = -35\n",
+            "trial.outcome.placebo_change_madrs",
+        ),
+    ];
+    for (extra, field) in cases {
+        let text = if extra.starts_with('[') {
+            format!("{base}{extra}")
+        } else {
+            base.replacen("n_per_arm = 10\n", &format!("n_per_arm = 10\n{extra}"), 1)
+        };
+        let s = parse(&text).unwrap();
+        assert!(
+            s.resolve(&builtin("levomilnacipran").unwrap()).is_ok(),
+            "{field}"
+        );
+        let e = s.resolve(&m).unwrap_err().to_string();
+        assert!(e.contains(field), "{field}: {e}");
+    }
+    let diff = base.to_string() + "difference_madrs = -35\n";
+    let s = parse(&diff).unwrap();
+    assert!(s.resolve(&builtin("levomilnacipran").unwrap()).is_ok());
+    let e = s.resolve(&m).unwrap_err().to_string();
+    assert!(e.contains("trial.arms[1].difference_madrs"), "{e}");
+}

@@ -53,6 +53,9 @@ pub struct PreArgs {
 
 #[derive(clap::Args)]
 pub struct RangeArgs {
+    /// Compound whose built-in monograph is used (it needs a [preclinical] section).
+    #[arg(long, default_value = "levomilnacipran")]
+    pub compound: String,
     #[arg(long)]
     pub species: String,
     #[arg(long, default_value = "ip")]
@@ -109,7 +112,7 @@ fn preclinical(a: PreArgs) -> CliResult {
     if let Some(s) = a.seed {
         sc.study.seed = s;
     }
-    let m = levodose::monograph::builtin(&sc.study.compound)?;
+    let m = crate::commands::facts::load(&sc.study.compound, None)?;
     let d = design::design(&m, &sc)?;
     if let Some(dir) = &a.out {
         let files = [
@@ -162,7 +165,7 @@ fn preclinical(a: PreArgs) -> CliResult {
 }
 
 fn range(a: RangeArgs) -> CliResult {
-    let m = levodose::monograph::builtin("levomilnacipran")?;
+    let m = crate::commands::facts::load(&a.compound, None)?;
     let sp = Species::parse(&a.species)?;
     let schedule = Schedule::parse(&a.frequency)?;
     let route = if schedule == Schedule::Minipump {

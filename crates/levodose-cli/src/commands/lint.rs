@@ -24,11 +24,25 @@ pub struct Args {
     pub json: bool,
 }
 
+/// The compound a scenario names: `[trial] compound` or `[study] compound` (preclinical);
+/// levomilnacipran when it names none (or the file does not parse: `lint_str` reports that).
+fn scenario_compound(text: &str) -> String {
+    let v: Option<toml::Value> = toml::from_str(text).ok();
+    v.as_ref()
+        .and_then(|v| {
+            ["trial", "study"]
+                .iter()
+                .find_map(|t| v.get(t)?.get("compound")?.as_str())
+        })
+        .unwrap_or("levomilnacipran")
+        .to_string()
+}
+
 pub fn run(args: Args) -> CliResult {
-    let m = levodose::monograph::builtin("levomilnacipran")?;
     let name = args.scenario.display().to_string();
     let text = std::fs::read_to_string(&args.scenario)
         .map_err(|e| CliError::input(format!("{name}: cannot read: {e}")))?;
+    let m = crate::commands::facts::load(&scenario_compound(&text), None)?;
     let r = levodose::lint::lint_str(&m, &text, &name)?;
     if args.json {
         return print_json(&r);

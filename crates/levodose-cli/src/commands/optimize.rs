@@ -2,7 +2,7 @@
 //! virtual population, with adverse-event estimates, the titration path and plots.
 
 use crate::error::CliResult;
-use crate::output::{file_names, print_json, to_json, write_files};
+use crate::output::{file_names, pct, print_json, to_json, write_files};
 use crate::plot::Chart;
 use levodose::occupancy::Basis;
 use levodose::optimize::{optimize, Optimization, OptimizeSpec};
@@ -88,10 +88,6 @@ pub fn run(args: Args) -> CliResult {
         }
     }
     Ok(())
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.1} %", 100.0 * x)
 }
 
 fn fmt_metric(name: &str, x: f64) -> String {

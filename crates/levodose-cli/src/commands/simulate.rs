@@ -1,7 +1,7 @@
 //! `levodose simulate`: concentration, free concentration and NET/SERT occupancy for a regimen.
 
 use crate::error::{CliError, CliResult};
-use crate::output::{print_json, to_json, write_files};
+use crate::output::{pct, print_json, to_json, write_files};
 use crate::plot::Chart;
 use levodose::monograph::Monograph;
 use levodose::occupancy::Basis;
@@ -144,10 +144,6 @@ pub fn run(args: Args) -> CliResult {
         }
     }
     Ok(())
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.1} %", 100.0 * x)
 }
 
 fn print_table(sim: &Simulation) {

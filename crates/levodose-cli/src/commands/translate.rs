@@ -29,6 +29,9 @@ Examples:
 #[derive(clap::Args)]
 #[command(after_help = AFTER_HELP, allow_negative_numbers = true)]
 pub struct Args {
+    /// Compound whose built-in monograph is used (it needs a [preclinical] section).
+    #[arg(long, default_value = "levomilnacipran")]
+    pub compound: String,
     /// Species: rat or mouse.
     #[arg(long)]
     pub species: String,
@@ -68,7 +71,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> CliResult {
-    let m = levodose::monograph::builtin("levomilnacipran")?;
+    let m = crate::commands::facts::load(&args.compound, None)?;
     let req = Request {
         species: Species::parse(&args.species)?,
         route: AnimalRoute::parse(&args.route)?,

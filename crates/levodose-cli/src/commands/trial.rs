@@ -173,29 +173,10 @@ pub fn run(args: Args) -> CliResult {
     let power_curve = match (&search, &args.out) {
         (Some(s), _) => s.evaluated.clone(),
         (None, Some(_)) => {
-            let n0 = design
-                .arms
-                .iter()
-                .zip(&allocation)
-                .find(|(_, &w)| w == 1.0)
-                .map_or(design.arms[0].n, |(a, _)| a.n);
-            let mut pts = Vec::new();
-            for f in [0.5, 0.75, 1.0, 1.25, 1.5] {
-                let n = ((n0 as f64) * f).round().max(4.0) as usize;
-                let p = progress.reset(args.replicates);
-                let r = power::run(
-                    &power::with_n_per_arm(&design, n, &allocation),
-                    args.replicates,
-                    args.seed,
-                    &|| p.tick(),
-                )?;
-                pts.push(power::CurvePoint {
-                    n_per_arm: n,
-                    power: r.power,
-                    power_mc_se: r.power_mc_se,
-                });
-            }
-            pts
+            let p = progress.reset(args.replicates * power::CURVE_FACTORS.len());
+            power::curve(&design, &allocation, args.replicates, args.seed, &|| {
+                p.tick()
+            })?
         }
         _ => Vec::new(),
     };
@@ -242,12 +223,14 @@ fn trajectory_chart(d: &TrialDesign, r: &PowerResult) -> Chart {
         "MADRS change from baseline",
     );
     for arm in &r.arms {
+        // Visits where every fit failed have no mean: leave them out of the line.
         let pts = std::iter::once((0.0, 0.0))
             .chain(
                 d.visit_weeks
                     .iter()
                     .copied()
-                    .zip(arm.mean_lsmean_change_madrs.iter().copied()),
+                    .zip(arm.mean_lsmean_change_madrs.iter().copied())
+                    .filter_map(|(w, v)| v.map(|v| (w, v))),
             )
             .collect();
         c = c.line(arm.name.clone(), pts);
@@ -331,7 +314,7 @@ fn print_table(d: &TrialDesign, r: &PowerResult, s: Option<&power::NSearch>, fin
         let v: Vec<String> = a
             .mean_lsmean_change_madrs
             .iter()
-            .map(|x| format!("{x:>7.2}"))
+            .map(|x| x.map_or(format!("{:>7}", "-"), |v| format!("{v:>7.2}")))
             .collect();
         println!("  {:<26} {}", a.name, v.join(""));
     }

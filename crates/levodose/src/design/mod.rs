@@ -384,10 +384,8 @@ pub fn design(m: &Monograph, sc: &PreclinicalScenario) -> Result<Design> {
     if let (Some(top), Some(s)) = (doses.last(), &m.safety) {
         let p = animal_periodic(&model, r.schedule, *top)?;
         let free = model.occupancy.free_ng_per_ml(p.cavg_ng_per_ml);
-        let h = crate::subject::typical_human(m, &crate::subject::PkOverride::default())?;
-        // Cavg = dose / (CL * 24 h): human daily mg giving the same free Cavg.
-        let mg = free / m.human.unbound_fraction.value * h.clearance_l_per_h * 24.0
-            / crate::units::NG_PER_ML_PER_MG_PER_L;
+        // Human oral daily mg giving the same free Cavg (typical human PK, bioavailability included).
+        let mg = crate::translate::human_daily_mg_for_free_cavg(m, free)?;
         hed = Some(mg);
         let sel = &pre.safety_selection;
         let male_only_ok = !sc.study.sex.eq_ignore_ascii_case("female");

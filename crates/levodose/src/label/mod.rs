@@ -28,7 +28,7 @@ pub fn segment_base_mg(seg: &Segment, ctx: &ResolveContext) -> Option<f64> {
 }
 
 /// Daily free-base dose of a segment (mg/day).
-fn daily_mg(seg: &Segment, ctx: &ResolveContext) -> Option<f64> {
+pub fn daily_mg(seg: &Segment, ctx: &ResolveContext) -> Option<f64> {
     let per = segment_base_mg(seg, ctx)?;
     Some(match seg.frequency {
         Frequency::Once => per,

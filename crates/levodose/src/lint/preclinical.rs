@@ -108,19 +108,15 @@ pub fn lint(m: &Monograph, sc: &PreclinicalScenario) -> Result<Vec<Finding>> {
         .map(|(i, t)| assay(m, &t.assay, &format!("tests[{i}].assay")).map(|a| (t, a)))
         .collect::<Result<_>>()?;
 
-    // salt_form_unstated
-    if sc.dosing.dose_stated_as.is_none() {
-        let salt = m
-            .compound
-            .salt
-            .as_ref()
-            .map(|s| s.name.clone())
-            .unwrap_or_else(|| "salt".into());
+    // salt_form_unstated (only for a compound with a salt form: otherwise there is no ambiguity)
+    if let (None, Some(salt_form)) = (&sc.dosing.dose_stated_as, m.compound.salt.as_ref()) {
+        let salt = &salt_form.name;
+        let salt_mm = salt_form.molar_mass_g_per_mol.value;
         out.push(
             Finding::new(
                 "salt_form_unstated",
                 Severity::Warning,
-                format!("doses do not say whether they are free base or {salt}; the two differ by {:.1} %", 100.0 * (m.salt_molar_mass().unwrap_or(1.0) / m.compound.molar_mass_base_g_per_mol.value - 1.0)),
+                format!("doses do not say whether they are free base or {salt}; the two differ by {:.1} %", 100.0 * (salt_mm / m.compound.molar_mass_base_g_per_mol.value - 1.0)),
                 m.compound.molar_mass_base_g_per_mol.source.clone(),
             )
             .with_suggestion("set [dosing] dose_stated_as = \"base\" or \"salt\""),

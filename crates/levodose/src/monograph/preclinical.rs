@@ -153,4 +153,6 @@ pub struct DesignRules {
     pub trough_to_peak_min_ratio: Value,
     /// A test later than Tmax + this many species half-lives is "far past Tmax".
     pub max_half_lives_after_tmax: Value,
+    /// Flag when allometric exposure matching and BSA scaling differ by more than this fold.
+    pub bsa_disagreement_fold: Value,
 }

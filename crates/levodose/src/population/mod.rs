@@ -25,7 +25,7 @@ use crate::occupancy::{Basis, OccupancyModel};
 use crate::pk::{self, PkParams};
 use crate::regimen::{Amount, DoseEvent, ResolveContext};
 use crate::simulate::{parse_regimen, steady_state_out, Scenario};
-use crate::subject::{clearance_factor, typical_human, PkOverride};
+use crate::subject::{checked_clearance_factor, typical_human, PkOverride};
 use crate::target::{all_hold, Target};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -93,7 +93,7 @@ pub fn sample(m: &Monograph, spec: &SampleSpec) -> Result<Vec<Individual>> {
     }
     let typical = typical_human(m, &spec.pk)?;
     let comeds = interactions::resolve(m, &spec.comedications)?;
-    let r = interactions::combined_activity(&comeds).max(0.0);
+    let r = interactions::combined_activity(&comeds);
     (0..spec.n)
         .into_par_iter()
         .map(|i| {
@@ -106,13 +106,7 @@ pub fn sample(m: &Monograph, spec: &SampleSpec) -> Result<Vec<Individual>> {
             let eta = spec.omega.eta(z);
             let weight = spec.covariates.weight_kg.draw(&mut rng);
             let crcl = spec.covariates.crcl_ml_per_min.draw(&mut rng);
-            let factor = clearance_factor(m, crcl, r);
-            if !(factor.is_finite() && factor > 0.0) {
-                return Err(Error::input(
-                    "crcl_ml_per_min",
-                    "renal function and co-medication leave no clearance; check the inputs",
-                ));
-            }
+            let factor = checked_clearance_factor(m, crcl, r)?;
             let mut p = typical;
             p.clearance_l_per_h *= factor * eta[0].exp();
             p.volume_l *= eta[1].exp();

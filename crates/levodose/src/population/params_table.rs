@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::interactions;
 use crate::monograph::Monograph;
 use crate::pk::PkParams;
-use crate::subject::{clearance_factor, typical_human, PkOverride};
+use crate::subject::{checked_clearance_factor, typical_human, PkOverride};
 
 /// Parses a parameter table; errors name the file, line and column and the allowed range.
 pub fn parse_parameters(
@@ -21,7 +21,7 @@ pub fn parse_parameters(
 ) -> Result<Vec<Individual>> {
     let typical = typical_human(m, &PkOverride::default())?;
     let comeds = interactions::resolve(m, comedications)?;
-    let factor = clearance_factor(m, None, interactions::combined_activity(&comeds).max(0.0));
+    let factor = checked_clearance_factor(m, None, interactions::combined_activity(&comeds))?;
     let field = |line: usize, col: &str| format!("{file} line {line} column {col}");
     let mut lines = text
         .lines()

@@ -90,13 +90,15 @@ pub struct Translation {
     pub research_note: &'static str,
 }
 
-/// Human steady-state value of `metric` for a regimen text, with the human occupancy model.
+/// Human steady-state value of `metric` for a regimen text, with the human occupancy model;
+/// returns (value, the parsed regimen as text, the maintenance daily free-base dose in mg/day).
+/// mg/kg human doses resolve at the monograph's human reference weight.
 pub fn human_level(
     m: &Monograph,
     regimen_text: &str,
     metric: Metric,
     basis: Basis,
-) -> Result<(f64, String)> {
+) -> Result<(f64, String, f64)> {
     let reg = crate::simulate::parse_regimen(m, regimen_text)?;
     let seg = reg
         .maintenance()
@@ -124,6 +126,8 @@ pub fn human_level(
     };
     let mg = crate::label::segment_base_mg(seg, &ctx)
         .ok_or_else(|| Error::input("match", "cannot resolve the human dose"))?;
+    let daily_mg = crate::label::daily_mg(seg, &ctx)
+        .ok_or_else(|| Error::input("match", "cannot resolve the human dose"))?;
     let params = typical_human(m, &PkOverride::default())?;
     let occ = OccupancyModel::from_monograph(m, basis, None, None)?;
     let p = exposure_match::periodic(
@@ -141,7 +145,32 @@ pub fn human_level(
         // AUC over 24 h for any human interval.
         v = occ.free_ng_per_ml(p.cavg_ng_per_ml) * 24.0;
     }
-    Ok((v, reg.to_string()))
+    Ok((v, reg.to_string(), daily_mg))
+}
+
+/// Human oral daily free-base dose (mg/day) whose steady-state free Cavg is `free_ng_per_ml`,
+/// with the typical human PK (bioavailability included) and unbound fraction. Linear PK: the
+/// free Cavg of a 1 mg once-daily reference regimen is scaled.
+pub fn human_daily_mg_for_free_cavg(m: &Monograph, free_ng_per_ml: f64) -> Result<f64> {
+    let params = typical_human(m, &PkOverride::default())?;
+    let occ = OccupancyModel::from_monograph(m, Basis::Ki, None, None)?;
+    let p = exposure_match::periodic(
+        &params,
+        &DoseEvent {
+            time_h: 0.0,
+            amount_mg: 1.0,
+            route: Route::Po,
+            infusion_h: None,
+        },
+        24.0,
+    )?;
+    let per_mg = occ.free_ng_per_ml(p.cavg_ng_per_ml);
+    if !(per_mg.is_finite() && per_mg > 0.0) {
+        return Err(Error::Numerical(
+            "human free Cavg per mg is not positive".into(),
+        ));
+    }
+    Ok(free_ng_per_ml / per_mg)
 }
 
 fn option_for(
@@ -203,7 +232,8 @@ fn option_for(
 pub fn translate(m: &Monograph, req: &Request) -> Result<Translation> {
     let pre = species::preclinical(m)?;
     let rules = &pre.design_rules;
-    let (level, human_regimen) = human_level(m, &req.human_regimen, req.metric, req.basis)?;
+    let (level, human_regimen, human_daily) =
+        human_level(m, &req.human_regimen, req.metric, req.basis)?;
     let model = species::resolve(m, req.species, req.route, req.weight_kg, req.basis, &req.pk)?;
     let salt_factor = m
         .salt_molar_mass()
@@ -263,30 +293,33 @@ pub fn translate(m: &Monograph, req: &Request) -> Result<Translation> {
         .ok_or_else(|| Error::Numerical("no schedule to recommend".into()))?
         .clone();
 
-    // Body-surface-area scaling of the human daily dose (FDA 2005).
-    let reg = crate::simulate::parse_regimen(m, &req.human_regimen)?;
-    let seg = reg
-        .maintenance()
-        .ok_or_else(|| Error::input("match", "the regimen has no dose"))?;
-    let ctx = ResolveContext {
-        weight_kg: Some(pre.bsa.human_reference_weight_kg.value),
-        molar_mass_base: m.compound.molar_mass_base_g_per_mol.value,
-        molar_mass_salt: m.salt_molar_mass(),
-        days: 1,
-    };
-    let per = crate::label::segment_base_mg(seg, &ctx).unwrap_or(0.0);
-    let human_daily = per * 24.0 / seg.frequency.tau_h().unwrap_or(24.0);
+    // Body-surface-area scaling of the human daily dose (FDA 2005). The daily mg is the one
+    // `human_level` resolved; the mg -> mg/kg conversion uses the FDA guidance's 60 kg human
+    // reference (`[preclinical.bsa] human_reference_weight_kg`), as the Km factors assume it.
+    if !(human_daily.is_finite() && human_daily > 0.0) {
+        return Err(Error::input(
+            "human_regimen",
+            "the human daily dose must be positive for body-surface-area scaling",
+        ));
+    }
     let km = species::species_data(m, req.species)?.km_kg_per_m2.value;
     let bsa = human_daily / pre.bsa.human_reference_weight_kg.value
         * pre.bsa.human_km_kg_per_m2.value
         / km;
+    if !(bsa.is_finite() && bsa > 0.0 && rec.daily_dose_mg_per_kg > 0.0) {
+        return Err(Error::input(
+            "human_regimen",
+            "body-surface-area scaling and exposure matching need positive daily doses",
+        ));
+    }
     let fold = (rec.daily_dose_mg_per_kg / bsa).max(bsa / rec.daily_dose_mg_per_kg);
-    if fold > 2.0 {
+    let fold_max = rules.bsa_disagreement_fold.value;
+    if fold > fold_max {
         findings.push(Finding::new(
             "bsa_scaling_disagrees",
             Severity::Info,
             format!(
-                "body-surface-area scaling gives {bsa:.2} mg/kg/day, exposure matching {:.2} mg/kg/day ({fold:.1}-fold apart): BSA scaling ignores the species half-life and binding; prefer exposure matching, and measure plasma levels",
+                "body-surface-area scaling gives {bsa:.2} mg/kg/day, exposure matching {:.2} mg/kg/day ({fold:.1}-fold apart, more than {fold_max}-fold): BSA scaling ignores the species half-life and binding; prefer exposure matching, and measure plasma levels",
                 rec.daily_dose_mg_per_kg
             ),
             pre.bsa.human_km_kg_per_m2.source.clone(),

@@ -5,6 +5,7 @@
 //! replicates with p < alpha for the primary contrast (failed fits count as not significant);
 //! its Monte Carlo standard error is sqrt(power (1 - power) / R).
 
+pub use super::scenario::MIN_N_PER_ARM;
 use super::scenario::{ArmKind, TrialDesign};
 use super::simulate::{Prepared, Replicate};
 use crate::error::{Error, Result};
@@ -27,8 +28,9 @@ pub struct ArmSummary {
     pub sd_se_madrs: Option<f64>,
     /// Mean share of randomised subjects without a primary-visit outcome.
     pub mean_dropout_fraction: f64,
-    /// Mean LS mean of change from baseline at each visit.
-    pub mean_lsmean_change_madrs: Vec<f64>,
+    /// Mean LS mean of change from baseline at each visit; None (JSON null) where every fit
+    /// failed or gave no finite LS mean for this arm.
+    pub mean_lsmean_change_madrs: Vec<Option<f64>>,
     /// Mean daily dose of subjects in the trial at each visit (0 for placebo).
     pub mean_dose_mg: Vec<f64>,
 }
@@ -122,7 +124,7 @@ fn summarise(d: &TrialDesign, reps: &[Replicate], seed: u64) -> PowerResult {
                         .map(|l| l[a][j])
                         .filter(|v| v.is_finite())
                         .collect();
-                    mean_sd(&v).0.unwrap_or(f64::NAN)
+                    mean_sd(&v).0
                 })
                 .collect();
             let dose = (0..m)
@@ -169,7 +171,7 @@ fn summarise(d: &TrialDesign, reps: &[Replicate], seed: u64) -> PowerResult {
 pub fn with_n_per_arm(d: &TrialDesign, n: usize, allocation: &[f64]) -> TrialDesign {
     let mut out = d.clone();
     for (arm, w) in out.arms.iter_mut().zip(allocation) {
-        arm.n = ((n as f64) * w).round().max(2.0) as usize;
+        arm.n = ((n as f64) * w).round().max(MIN_N_PER_ARM as f64) as usize;
     }
     out
 }
@@ -180,6 +182,44 @@ pub struct CurvePoint {
     pub n_per_arm: usize,
     pub power: f64,
     pub power_mc_se: f64,
+}
+
+/// Factors applied to the design's n per arm (allocation 1) for the power curve.
+pub const CURVE_FACTORS: [f64; 5] = [0.5, 0.75, 1.0, 1.25, 1.5];
+
+/// Power curve around the design: n per arm of allocation 1 (the first arm's n if no arm has
+/// allocation 1) scaled by each of [`CURVE_FACTORS`], at least [`MIN_N_PER_ARM`]: one point per
+/// factor. Every point reuses `seed` (common random numbers); `progress` is called once per
+/// finished replicate.
+pub fn curve(
+    d: &TrialDesign,
+    allocation: &[f64],
+    replicates: usize,
+    seed: u64,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<CurvePoint>> {
+    let n0 = d
+        .arms
+        .iter()
+        .zip(allocation)
+        .find(|(_, &w)| w == 1.0)
+        .map_or(d.arms[0].n, |(a, _)| a.n);
+    let mut pts: Vec<CurvePoint> = Vec::new();
+    for f in CURVE_FACTORS {
+        let n = ((n0 as f64) * f).round().max(MIN_N_PER_ARM as f64) as usize;
+        let r = run(
+            &with_n_per_arm(d, n, allocation),
+            replicates,
+            seed,
+            progress,
+        )?;
+        pts.push(CurvePoint {
+            n_per_arm: n,
+            power: r.power,
+            power_mc_se: r.power_mc_se,
+        });
+    }
+    Ok(pts)
 }
 
 /// Result of the n search.
@@ -226,10 +266,10 @@ pub fn search_n(
         Ok(res.power)
     };
     const MAX_N: usize = 20_000;
-    let (mut lo, mut hi) = (start.max(4), start.max(4));
+    let (mut lo, mut hi) = (start.max(MIN_N_PER_ARM), start.max(MIN_N_PER_ARM));
     if eval(hi, &mut evaluated)? >= target {
-        while lo > 4 {
-            lo = (lo / 2).max(4);
+        while lo > MIN_N_PER_ARM {
+            lo = (lo / 2).max(MIN_N_PER_ARM);
             if eval(lo, &mut evaluated)? < target {
                 break;
             }

@@ -314,12 +314,59 @@ pub fn is_trial_scenario(text: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Fewest subjects randomised to any arm: the floor of `trial.n_per_arm`, of each arm after
+/// allocation, of the n search and of the power curve.
+pub const MIN_N_PER_ARM: usize = 4;
+
 struct Resolver<'a> {
     used: Vec<Used>,
     eff: &'a Efficacy,
+    /// Lowest and highest score of the scale from the monograph (`efficacy.scale_min_score`,
+    /// `scale_max_score`), if it gives them.
+    scale: Option<(f64, f64)>,
+}
+
+/// Which bounds a MADRS value is checked against.
+#[derive(Clone, Copy)]
+enum MadrsKind {
+    /// A total score: scale_min_score to scale_max_score.
+    Score,
+    /// A change or difference of scores: -(max - min) to max - min.
+    Change,
 }
 
 impl Resolver<'_> {
+    /// Bounds of a MADRS value from the monograph's scale range; errors name `name` when the
+    /// monograph gives no range to check against.
+    fn madrs_bounds(&self, name: &str, kind: MadrsKind) -> Result<(f64, f64)> {
+        let (lo, hi) = self.scale.ok_or_else(|| {
+            Error::input(
+                name,
+                "cannot be checked: the monograph's [efficacy] section gives no \
+                 scale_min_score / scale_max_score",
+            )
+        })?;
+        Ok(match kind {
+            MadrsKind::Score => (lo, hi),
+            MadrsKind::Change => (-(hi - lo), hi - lo),
+        })
+    }
+
+    /// `pick` for a MADRS value, checked against the monograph's scale range.
+    fn pick_madrs(
+        &mut self,
+        name: &str,
+        user: Option<f64>,
+        default: &crate::monograph::Value,
+        kind: MadrsKind,
+    ) -> Result<f64> {
+        let (lo, hi) = match user {
+            Some(_) => self.madrs_bounds(name, kind)?,
+            None => (f64::NEG_INFINITY, f64::INFINITY),
+        };
+        self.pick(name, user, default, lo, hi)
+    }
+
     /// The user's value (checked) or the monograph's, recorded in `assumptions`.
     fn pick(
         &mut self,
@@ -375,14 +422,25 @@ impl TrialScenario {
                 ),
             )
         })?;
+        let scale = match (&eff.scale_min_score, &eff.scale_max_score) {
+            (Some(lo), Some(hi)) if lo.value < hi.value => Some((lo.value, hi.value)),
+            (Some(_), Some(_)) => {
+                return Err(Error::input(
+                    "efficacy.scale_max_score",
+                    "must be greater than scale_min_score",
+                ))
+            }
+            _ => None,
+        };
         let mut r = Resolver {
             used: Vec::new(),
             eff,
+            scale,
         };
         check_range(
             "trial.n_per_arm",
             self.n_per_arm as f64,
-            2.0,
+            MIN_N_PER_ARM as f64,
             100_000.0,
             "subjects",
         )?;
@@ -416,12 +474,11 @@ impl TrialScenario {
                     format!("{primary_week} is not one of visit_weeks {visit_weeks:?}"),
                 )
             })?;
-        let inclusion = r.pick(
+        let inclusion = r.pick_madrs(
             "trial.inclusion_min_madrs",
             self.inclusion_min_madrs,
             &eff.inclusion_min_madrs,
-            0.0,
-            60.0,
+            MadrsKind::Score,
         )?;
         let taper_weeks = r.pick(
             "trial.taper_weeks",
@@ -432,12 +489,11 @@ impl TrialScenario {
         )?;
         let ri = &self.run_in;
         let run_in_weeks = r.pick("trial.run_in.weeks", ri.weeks, &eff.run_in_weeks, 0.0, 12.0)?;
-        let run_in_change = r.pick(
+        let run_in_change = r.pick_madrs(
             "trial.run_in.change_madrs",
             ri.change_madrs,
             &eff.run_in_change_madrs,
-            -60.0,
-            60.0,
+            MadrsKind::Change,
         )?;
         let run_in_sd = r.pick(
             "trial.run_in.sd_madrs",
@@ -453,12 +509,11 @@ impl TrialScenario {
             0.0,
             1.0,
         )?;
-        let scr_mean = r.pick(
+        let scr_mean = r.pick_madrs(
             "trial.run_in.screening_mean_madrs",
             ri.screening_mean_madrs,
             &eff.screening_mean_madrs,
-            0.0,
-            60.0,
+            MadrsKind::Score,
         )?;
         let scr_sd = r.pick(
             "trial.run_in.screening_sd_madrs",
@@ -484,12 +539,11 @@ impl TrialScenario {
             0.01,
             100.0,
         )?;
-        let placebo_change = r.pick(
+        let placebo_change = r.pick_madrs(
             "trial.outcome.placebo_change_madrs",
             o.placebo_change_madrs,
             &eff.pooled_placebo_change_madrs,
-            -60.0,
-            60.0,
+            MadrsKind::Change,
         )?;
         let response = r.pick(
             "trial.outcome.response_improvement_fraction",
@@ -630,7 +684,9 @@ impl TrialScenario {
         for (i, a) in self.arms.iter().enumerate() {
             let f = |k: &str| format!("trial.arms[{i}].{k}");
             check_range(&f("allocation"), a.allocation, 0.01, 100.0, "")?;
-            let n = (self.n_per_arm as f64 * a.allocation).round().max(2.0) as usize;
+            let n = (self.n_per_arm as f64 * a.allocation)
+                .round()
+                .max(MIN_N_PER_ARM as f64) as usize;
             let dropout_default = if a.kind == ArmKind::Placebo {
                 &eff.completion_placebo_fraction
             } else {
@@ -707,7 +763,8 @@ impl TrialScenario {
             };
             let difference = match (a.difference_madrs, default_diff) {
                 (Some(d), _) if a.kind != ArmKind::Placebo => {
-                    let d = check_range(&f("difference_madrs"), d, -60.0, 60.0, "MADRS points")?;
+                    let (lo, hi) = r.madrs_bounds(&f("difference_madrs"), MadrsKind::Change)?;
+                    let d = check_range(&f("difference_madrs"), d, lo, hi, "MADRS points")?;
                     r.used.push(Used {
                         name: f("difference_madrs"),
                         value: d,
