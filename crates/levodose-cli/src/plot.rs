@@ -44,6 +44,8 @@ pub struct Chart {
     pub log_x: bool,
     /// Footnote under the title (e.g. the research-use note or an assumption).
     pub note: Option<String>,
+    /// Put the legend in the lower right (for curves that rise to the upper right).
+    pub legend_lower_right: bool,
 }
 
 const PALETTE: [RGBColor; 6] = [
@@ -255,7 +257,8 @@ impl Chart {
                 chart
                     .draw_series(std::iter::once(Text::new(
                         label.clone(),
-                        (x, y1),
+                        // Keep labels of marks near the right edge inside the plot.
+                        (x.min(x1 - 0.1 * (x1 - x0)), y1),
                         ("sans-serif", 11),
                     )))
                     .map_err(err)?;
@@ -301,7 +304,11 @@ impl Chart {
             .configure_series_labels()
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperRight)
+            .position(if self.legend_lower_right {
+                SeriesLabelPosition::LowerRight
+            } else {
+                SeriesLabelPosition::UpperRight
+            })
             .draw()
             .map_err(err)?;
         Ok(())

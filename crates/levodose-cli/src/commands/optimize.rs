@@ -290,6 +290,7 @@ fn pta_chart(o: &Optimization) -> Chart {
     if let Some(c) = o.label_cap_mg {
         ch.vlines.push((c, format!("label cap {c} mg")));
     }
+    ch.legend_lower_right = true;
     ch.note = Some(format!(
         "{} Population: {}, n = {}, seed {}.",
         o.research_note, o.population, o.subjects, o.seed
