@@ -3,5 +3,6 @@
 //! Every output is named as users of SAS PROC MIXED, R mmrm and R nls know it.
 
 pub mod dose_response;
+pub mod finding;
 pub mod mmrm;
 pub mod power;

@@ -4,7 +4,7 @@
 //! 1/(1 + (ec50/x)^hill), for Emax x/(ed50 + x).
 
 use super::{distinct_doses, Fit};
-use serde::{Deserialize, Serialize};
+pub use crate::finding::{Finding, Severity};
 
 /// The lowest nonzero dose reaching at least this effect fraction means the curve is already on
 /// its top plateau: the rising part (and ED50) lies below the tested doses.
@@ -13,39 +13,6 @@ pub const PLATEAU_FRACTION: f64 = 0.8;
 pub const RISING_RANGE: (f64, f64) = (0.1, 0.9);
 /// Fewer distinct doses than this on the rising part leave the slope and ED50 poorly determined.
 pub const RISING_MIN_DOSES: usize = 3;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-/// A diagnostic: a stable `code`, a severity, a message for people and the check that raised it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
-    pub code: String,
-    pub severity: Severity,
-    pub message: String,
-    pub source: String,
-}
-
-impl Finding {
-    pub fn new(
-        code: impl Into<String>,
-        severity: Severity,
-        message: impl Into<String>,
-        source: impl Into<String>,
-    ) -> Self {
-        Finding {
-            code: code.into(),
-            severity,
-            message: message.into(),
-            source: source.into(),
-        }
-    }
-}
 
 pub(crate) fn findings(fit: &Fit, doses: &[f64]) -> Vec<Finding> {
     let mut out = Vec::new();
