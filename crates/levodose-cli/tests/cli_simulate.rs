@@ -3,6 +3,17 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+/// Whether `../shared/reference` is beside the repository; prints a one-line notice when not,
+/// so a clone alone passes while CI (which requires the folder) always runs the comparison.
+fn have_reference() -> bool {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference");
+    let found = dir.is_dir();
+    if !found {
+        eprintln!("skipped: ../shared/reference not found");
+    }
+    found
+}
+
 fn levodose(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_levodose"))
         .args(args)
@@ -134,6 +145,9 @@ fn acceptance_findings() {
 
 #[test]
 fn desolve_reference_through_scenario_file() {
+    if !have_reference() {
+        return;
+    }
     let v = json(&["simulate", "examples/desolve_reference.toml", "--json"]);
     let csv = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))

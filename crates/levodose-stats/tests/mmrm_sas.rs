@@ -10,6 +10,17 @@ fn reference_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/mmrm")
 }
 
+/// Whether `../shared/reference` is beside the repository; prints a one-line notice when not,
+/// so a clone alone passes while CI (which requires the folder) always runs the comparison.
+fn have_reference() -> bool {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference");
+    let found = dir.is_dir();
+    if !found {
+        eprintln!("skipped: ../shared/reference not found");
+    }
+    found
+}
+
 fn reference() -> Value {
     let text =
         std::fs::read_to_string(reference_dir().join("reference.json")).expect("reference.json");
@@ -192,6 +203,9 @@ fn fit_full(df: DfMethod) -> MmrmFit {
 
 #[test]
 fn mmrm_satterthwaite_matches_sas_proc_mixed() {
+    if !have_reference() {
+        return;
+    }
     let reference = reference();
     let r = &reference["fev_reml_un_satterthwaite"];
     let lst = listing("sas_fev_reml_un_satterthwaite.txt");
@@ -373,6 +387,9 @@ fn mmrm_satterthwaite_matches_sas_proc_mixed() {
 
 #[test]
 fn mmrm_kenward_roger_matches_sas_proc_mixed() {
+    if !have_reference() {
+        return;
+    }
     let reference = reference();
     let r = &reference["fev_armcd_only_reml_un_kenward_roger"];
     let lst = listing("sas_fev_armcd_only_reml_un_kenward_roger.txt");

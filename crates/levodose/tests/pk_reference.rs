@@ -11,6 +11,17 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// Whether `../shared/reference` is beside the repository; prints a one-line notice when not,
+/// so a clone alone passes while CI (which requires the folder) always runs the comparison.
+fn have_reference() -> bool {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference");
+    let found = dir.is_dir();
+    if !found {
+        eprintln!("skipped: ../shared/reference not found");
+    }
+    found
+}
+
 fn oral(t: f64, mg: f64) -> DoseEvent {
     DoseEvent {
         time_h: t,
@@ -22,6 +33,9 @@ fn oral(t: f64, mg: f64) -> DoseEvent {
 
 #[test]
 fn reproduces_desolve_reference_through_scenario_file() {
+    if !have_reference() {
+        return;
+    }
     let text = std::fs::read_to_string(repo().join("examples/desolve_reference.toml")).unwrap();
     let sc = Scenario::from_toml_str(&text, "desolve_reference.toml").unwrap();
     let m = monograph::builtin("levomilnacipran").unwrap();
