@@ -225,3 +225,57 @@ fn out_dir_gets_all_files_and_facts_lists_sources() {
         facts.contains("[DERIVED]") && facts.contains("[ASSUMED]") && facts.contains("CHEN-RENAL")
     );
 }
+
+/// Issue 8 item 15: single-subject flags that have no meaning there are rejected, not ignored;
+/// `--no-profile` acts on the JSON.
+#[test]
+fn single_subject_rejects_population_flags_and_honours_no_profile() {
+    for (args, needle) in [
+        (vec!["simulate", "--target", "garbage"], "target"),
+        (
+            vec!["simulate", "--target", "net_occupancy.trough>=0.8"],
+            "--target applies to population runs",
+        ),
+        (vec!["simulate", "--seed", "7"], "--seed applies"),
+        (vec!["simulate", "--no-profile"], "--no-profile"),
+    ] {
+        let out = levodose(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    let full = json(&["simulate", "--regimen", "40mg qd", "--days", "3", "--json"]);
+    assert!(full["profile"].as_array().is_some_and(|p| !p.is_empty()));
+    let lean = json(&[
+        "simulate",
+        "--regimen",
+        "40mg qd",
+        "--days",
+        "3",
+        "--json",
+        "--no-profile",
+    ]);
+    assert!(lean.get("profile").is_none(), "profile still present");
+    assert_eq!(lean["summary"], full["summary"]);
+}
+
+/// Issue 8 item 14: a population whose percentile bands would not fit the memory budget exits 2
+/// at once (before sampling) with a message naming --no-profile.
+#[test]
+fn oversized_population_profiles_exit_2_before_sampling() {
+    let out = levodose(&[
+        "simulate",
+        "--regimen",
+        "80mg qd",
+        "--subjects",
+        "2000000",
+        "--days",
+        "3650",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--no-profile") && err.contains("2000000 subjects"),
+        "{err}"
+    );
+}

@@ -212,3 +212,45 @@ fn mean_band_at_zero_dose_is_e0_interval() {
         1e-9,
     );
 }
+
+/// Issue 9 item 6: when another model beats the reported one by more than 2 AIC units, a
+/// finding names it (the best one); the reported model stays the one asked for.
+#[test]
+fn a_better_model_by_more_than_two_aic_units_is_named() {
+    use levodose_stats::dose_response::{compare, comparison_findings};
+    // A steep log-logistic curve (hill 3, baseline 1) plus a fixed +-0.1 pattern: emax0 (no
+    // baseline, hill 1) cannot follow it, ll4 can.
+    let (mut x, mut y) = (vec![], vec![]);
+    for (i, &d) in [1.0, 3.0, 10.0, 20.0, 30.0, 100.0, 300.0].iter().enumerate() {
+        for (k, e) in [0.1, -0.1].iter().enumerate() {
+            x.push(d);
+            let mean = 1.0 + 9.0 / (1.0 + (20.0f64 / d).powf(3.0));
+            y.push(mean + e * if (i + k) % 3 == 0 { -1.0 } else { 1.0 });
+        }
+    }
+    let cmp = compare(&x, &y);
+    let aic = |m: Model| cmp.iter().find(|c| c.model == m).unwrap().aic.unwrap();
+    let best = [Model::Ll4, Model::Emax, Model::Emax0]
+        .into_iter()
+        .min_by(|a, b| aic(*a).total_cmp(&aic(*b)))
+        .unwrap();
+    assert_eq!(best, Model::Ll4, "{cmp:?}");
+    assert!(aic(Model::Emax0) - aic(Model::Ll4) > 2.0, "{cmp:?}");
+
+    let asked = fit(&x, &y, Model::Emax0).unwrap();
+    let findings = comparison_findings(&asked, &cmp);
+    let f = findings
+        .iter()
+        .find(|f| f.code == "better_model_by_aic")
+        .expect("a better_model_by_aic finding");
+    assert!(
+        f.message.contains("model ll4 fits better than the reported emax0"),
+        "{}",
+        f.message
+    );
+    // the best model itself gets no such finding
+    let ll4 = fit(&x, &y, Model::Ll4).unwrap();
+    assert!(comparison_findings(&ll4, &cmp)
+        .iter()
+        .all(|f| f.code != "better_model_by_aic"));
+}

@@ -547,3 +547,91 @@ fn mmrm_kenward_roger_matches_sas_proc_mixed() {
     }
     eprintln!("Kenward-Roger model: worst deviation = {worst:.3} x tolerance");
 }
+
+/// Rows of "Type 3 Tests of Fixed Effects": (variables of the effect sorted, num df, den df,
+/// chi-square, F, p chi-square, p F); `<.0001` becomes 0.
+fn listing_type3(text: &str) -> Vec<(Vec<String>, f64, f64, f64, f64, f64, f64)> {
+    let start = text
+        .find("Type 3 Tests of Fixed Effects")
+        .expect("a Type 3 table");
+    let p = |s: &str| if s == "<.0001" { 0.0 } else { s.parse().expect(s) };
+    text[start..]
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .skip_while(|f| f.len() != 7 || f[1].parse::<u32>().is_err())
+        .take_while(|f| f.len() == 7 && f[1].parse::<u32>().is_ok())
+        .map(|f| {
+            let mut vars: Vec<String> = f[0].split('*').map(str::to_string).collect();
+            vars.sort();
+            (vars, p(f[1]), p(f[2]), p(f[3]), p(f[4]), p(f[5]), p(f[6]))
+        })
+        .collect()
+}
+
+/// Issue 9 item 13: Type III F tests against SAS's "Type 3 Tests of Fixed Effects" to the
+/// printed precision (F and chi-square 2 decimals, den df integer, p 4 decimals).
+fn check_type3(res: &MmrmFit, lst: &str) {
+    let sas = listing_type3(lst);
+    assert!(!sas.is_empty());
+    assert_eq!(res.type3.len(), sas.len(), "{:?}", res.type3);
+    let mut worst = 0.0f64;
+    for (vars, num_df, den_df, chi, f, p_chi, p_f) in sas {
+        let ours = res
+            .type3
+            .iter()
+            .find(|t| {
+                let mut v: Vec<&str> = t.effect.split(':').collect();
+                v.sort();
+                v == vars
+            })
+            .unwrap_or_else(|| panic!("no Type III test of {vars:?}"));
+        let what = vars.join("*");
+        assert_eq!(ours.num_df as f64, num_df, "{what} num df");
+        close(&format!("{what} den df"), ours.den_df, den_df, 0.5, &mut worst);
+        close(&format!("{what} chi-square"), ours.chi_square, chi, 0.005, &mut worst);
+        close(&format!("{what} F"), ours.f, f, 0.005, &mut worst);
+        check_p(&format!("{what} p(F)"), ours.p, p_f, &mut worst);
+        check_p(&format!("{what} p(chi-square)"), ours.p_chi_square, p_chi, &mut worst);
+    }
+    eprintln!("Type 3 tests: worst deviation = {worst:.3} x tolerance");
+}
+
+#[test]
+fn type3_tests_match_sas_satterthwaite() {
+    if !have_reference() {
+        return;
+    }
+    let res = fit_full(DfMethod::Satterthwaite);
+    check_type3(&res, &listing("sas_fev_reml_un_satterthwaite.txt"));
+}
+
+#[test]
+fn type3_tests_match_sas_kenward_roger() {
+    if !have_reference() {
+        return;
+    }
+    let spec = ModelSpec::parse("ARMCD")
+        .unwrap()
+        .with_arm("ARMCD")
+        .with_df(DfMethod::KenwardRoger);
+    let res = fit(&fev_data(), &spec).unwrap();
+    check_type3(&res, &listing("sas_fev_armcd_only_reml_un_kenward_roger.txt"));
+}
+
+/// Without an arm, LS means are those of the first categorical term (crossed with the visit).
+#[test]
+fn lsmeans_without_arm_use_the_first_categorical_term() {
+    if !have_reference() {
+        return;
+    }
+    let spec = ModelSpec::parse("ARMCD*AVISIT + RACE + SEX").unwrap();
+    let res = fit(&fev_data(), &spec).unwrap();
+    let with_arm = fit_full(DfMethod::Satterthwaite);
+    assert_eq!(res.lsmeans_factor.as_deref(), Some("ARMCD"));
+    assert_eq!(res.lsmeans.len(), with_arm.lsmeans.len());
+    for (a, b) in res.lsmeans.iter().zip(&with_arm.lsmeans) {
+        assert_eq!((&a.arm, &a.visit), (&b.arm, &b.visit));
+        assert!((a.estimate - b.estimate).abs() < 1e-9);
+    }
+}

@@ -86,10 +86,40 @@ pub struct Optimization {
     pub label_cap_mg: Option<f64>,
     pub label_cap_reason: String,
     pub recommendation: Option<Recommendation>,
+    /// When no dose qualifies: the eligible dose closest to the target (highest PTA, then the
+    /// best median of the target's metric); None when a dose is recommended.
+    pub closest_dose_mg: Option<f64>,
     pub message: String,
     pub candidates: Vec<Candidate>,
     pub findings: Vec<Finding>,
     pub notes: Vec<String>,
+}
+
+/// The eligible candidate closest to the target when none qualifies: the highest PTA, then the
+/// median of the first target's metric furthest in the target's direction (highest for `>=`,
+/// lowest for `<=`), then the lower dose.
+pub fn closest_to_target<'a>(
+    candidates: &'a [Candidate],
+    targets: &[Target],
+    eligible: impl Fn(&Candidate) -> bool,
+) -> Option<&'a Candidate> {
+    let lead = targets.first()?;
+    let toward = |c: &Candidate| {
+        let median = c.target_metrics.get(&lead.metric).map_or(f64::NAN, |s| s.p50);
+        match lead.comparison {
+            crate::target::Comparison::AtLeast => median,
+            crate::target::Comparison::AtMost => -median,
+        }
+    };
+    candidates
+        .iter()
+        .filter(|c| eligible(c))
+        .max_by(|a, b| {
+            a.pta
+                .total_cmp(&b.pta)
+                .then(toward(a).total_cmp(&toward(b)))
+                .then(b.dose_mg.total_cmp(&a.dose_mg))
+        })
 }
 
 /// Runs the optimisation.
@@ -290,6 +320,7 @@ pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
         .position(|c| eligible(c) && c.pta >= spec.pta);
     let mut findings = Vec::new();
     let target_text = target_texts.join(" and ");
+    let mut closest_dose_mg = None;
     let (recommendation, message) = match chosen {
         Some(i) => {
             let c = &candidates[i];
@@ -318,16 +349,16 @@ pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
             )
         }
         None => {
-            let best = candidates.iter().filter(|c| eligible(c)).max_by(|a, b| {
-                a.pta
-                    .total_cmp(&b.pta)
-                    .then(b.dose_mg.total_cmp(&a.dose_mg))
-            });
-            let msg = match best {
-                Some(b) => format!(
-                    "no eligible candidate reaches PTA >= {} for {target_text}; the best is {} mg once daily with PTA {:.3}. No dose is recommended",
-                    spec.pta, b.dose_mg, b.pta
-                ),
+            let closest = closest_to_target(&candidates, &targets, eligible);
+            closest_dose_mg = closest.map(|c| c.dose_mg);
+            let msg = match closest {
+                Some(b) => {
+                    let t = &targets[0];
+                    format!(
+                        "no eligible dose qualifies: none reaches PTA >= {} for {target_text}. Closest to the target: {} mg once daily (PTA {:.3}, median {} {:.4}). No dose is recommended",
+                        spec.pta, b.dose_mg, b.pta, t.metric, b.target_metrics[&t.metric].p50
+                    )
+                }
                 None => format!("no candidate dose is within the label for this population ({cap_reason}); no dose is recommended"),
             };
             findings.push(Finding::new(
@@ -378,6 +409,7 @@ pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
         label_cap_mg: cap_mg,
         label_cap_reason: cap_reason,
         recommendation,
+        closest_dose_mg,
         message,
         candidates,
         findings,

@@ -14,6 +14,10 @@ use serde::{Deserialize, Serialize};
 /// Longest simulation (days).
 pub const MAX_DAYS: u32 = 3650;
 
+/// Finest and coarsest output grid step (h).
+pub const MIN_STEP_H: f64 = 0.01;
+pub const MAX_STEP_H: f64 = 24.0;
+
 /// Occupancy settings of a scenario.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -89,7 +93,7 @@ impl Scenario {
                 format!("{} is outside 1 to {MAX_DAYS}", self.days),
             ));
         }
-        check_range("step_h", self.step_h, 0.01, 24.0, "h")?;
+        check_range("step_h", self.step_h, MIN_STEP_H, MAX_STEP_H, "h")?;
         if (self.days as f64 * 24.0 / self.step_h) > 2.0e6 {
             return Err(Error::input(
                 "step_h",

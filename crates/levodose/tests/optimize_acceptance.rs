@@ -95,11 +95,46 @@ fn unreachable_target_gives_no_recommendation_and_says_so() {
     let o = optimize(&m, &spec(&["net_occupancy.trough>=0.99"])).unwrap();
     assert!(o.recommendation.is_none());
     assert!(
-        o.message.contains("no eligible candidate reaches"),
+        o.message.contains("no eligible dose qualifies"),
         "{}",
         o.message
     );
     assert!(o.findings.iter().any(|f| f.code == "target_not_reached"));
+}
+
+/// Issue 9 item 4: when nothing reaches the target, the dose closest to it is named (highest
+/// PTA, then the highest median of the target metric), not the first candidate.
+#[test]
+fn unreachable_target_names_the_dose_closest_to_it() {
+    let m = builtin("levomilnacipran").unwrap();
+    let o = optimize(&m, &spec(&["net_occupancy.trough>=0.95"])).unwrap();
+    assert!(o.recommendation.is_none());
+    let best_pta = o
+        .candidates
+        .iter()
+        .filter(|c| c.label_conform)
+        .map(|c| c.pta)
+        .fold(f64::MIN, f64::max);
+    let expected = o
+        .candidates
+        .iter()
+        .filter(|c| c.label_conform && c.pta == best_pta)
+        .max_by(|a, b| {
+            let med = |c: &levodose::optimize::Candidate| {
+                c.target_metrics["net_occupancy_trough"].p50
+            };
+            med(a).total_cmp(&med(b))
+        })
+        .unwrap();
+    // every eligible candidate has the same (zero) PTA here, so the median decides: the highest dose
+    assert_eq!(best_pta, 0.0);
+    assert_eq!(expected.dose_mg, 120.0);
+    assert_eq!(o.closest_dose_mg, Some(expected.dose_mg));
+    assert!(
+        o.message.contains("Closest to the target: 120 mg") && o.message.contains("none reaches"),
+        "{}",
+        o.message
+    );
 }
 
 #[test]

@@ -244,7 +244,9 @@ fn sampled_log_parameters_have_the_monograph_spread() {
 fn parameter_table_rows_reproduce_single_subject_simulation() {
     let m = builtin("levomilnacipran").unwrap();
     let csv = "ID,CL,V,KA,F,LAG,CRCL,WT\nA,23.1,400,1.0,1,4,100,70\nB,12.5,310,0.4,0.9,2.5,,\nC,40,600,2.2,,,55,90\n";
-    let subjects = population::parse_parameters(&m, csv, "params.csv", &[]).unwrap();
+    let subjects = population::parse_parameters(&m, csv, "params.csv", &[])
+        .unwrap()
+        .subjects;
     let sc = scenario("label-titration:80", 12);
     let opts = RunOptions {
         per_subject: true,
@@ -378,4 +380,83 @@ fn target_expressions_parse_or_name_the_problem() {
     ] {
         assert!(Target::parse(bad).is_err(), "{bad}");
     }
+}
+
+/// Issue 8 item 17: quoted fields and comments are read as CSV; the notes say which columns
+/// came from the file, which monograph values filled the gaps, and that no IIV is added.
+#[test]
+fn parameter_table_reads_quoted_fields_and_says_where_values_came_from() {
+    let m = builtin("levomilnacipran").unwrap();
+    let typical = typical_human(&m, &PkOverride::default()).unwrap();
+    let csv = "# post-hoc estimates\n\"ID\",\"CL\",\"V\",\"KA\"\n\"subject, 1\",\"23.1\",\"400\",\"1.0\"\n\"2\",12.5,310,0.4\n";
+    let table = population::parse_parameters(&m, csv, "params.csv", &[]).unwrap();
+    assert_eq!(table.subjects.len(), 2);
+    assert_eq!(table.subjects[0].id, "subject, 1");
+    assert_eq!(table.subjects[0].params.clearance_l_per_h, 23.1);
+    assert_eq!(table.subjects[1].params.ka_per_h, 0.4);
+    let notes = table.notes.join("\n");
+    assert!(
+        notes.contains("parameters from params.csv: ID, CL, V, KA"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("no inter-individual variability is added"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains(&format!(
+            "LAG is missing in every row of params.csv: the monograph's typical LAG ({} h)",
+            typical.lag_h
+        )),
+        "{notes}"
+    );
+    assert!(notes.contains("F is missing in every row"), "{notes}");
+    // the notes reach the population summary
+    let opts = RunOptions {
+        per_subject: true,
+        notes: table.notes.clone(),
+        ..Default::default()
+    };
+    let pop = population::simulate(
+        &m,
+        &scenario("40mg qd", 5),
+        &table.subjects,
+        &[],
+        &opts,
+    )
+    .unwrap();
+    assert!(pop.notes.iter().any(|n| n.contains("LAG is missing")));
+}
+
+/// Issue 8 item 14: percentile bands store subjects x grid points; beyond the budget the run is
+/// an input error that says how to get within it (checked without allocating anything).
+#[test]
+fn profile_bands_beyond_the_memory_budget_are_an_input_error() {
+    let big = scenario("80mg qd", 3650);
+    let e = population::check_profile_budget(2_000_000, &big).unwrap_err();
+    assert!(matches!(e, levodose::Error::Input { .. }));
+    let text = e.to_string();
+    assert!(
+        text.contains("--no-profile") && text.contains("87601 grid points"),
+        "{text}"
+    );
+    // a coarser grid is suggested when one within the allowed steps fits, and it does fit
+    let text = population::check_profile_budget(10_000, &big)
+        .unwrap_err()
+        .to_string();
+    let step: f64 = text
+        .split("--step-h ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|x| x.parse().ok())
+        .unwrap_or_else(|| panic!("no --step-h suggestion in: {text}"));
+    let coarser = Scenario {
+        step_h: step,
+        ..big.clone()
+    };
+    assert!(population::check_profile_budget(10_000, &coarser).is_ok());
+    let limit = population::MAX_PROFILE_VALUES;
+    let points = population::grid_points(&big);
+    assert!(population::check_profile_budget(limit / points, &big).is_ok());
+    assert!(population::check_profile_budget(limit / points + 1, &big).is_err());
 }

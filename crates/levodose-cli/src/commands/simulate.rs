@@ -67,13 +67,13 @@ pub struct Args {
     /// Simulate a virtual population of N subjects.
     #[arg(long)]
     pub subjects: Option<usize>,
-    /// Seed of the random generator (population runs).
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    /// Seed of the random generator (sampled population runs; default 1).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// CSV of individual parameters (ID, CL, V, KA; optional F, LAG, CRCL, WT).
     #[arg(long)]
     pub parameters: Option<PathBuf>,
-    /// Omit profile arrays from the JSON (large populations).
+    /// Omit profile arrays from the JSON and --out (population: no percentile bands).
     #[arg(long)]
     pub no_profile: bool,
     /// Target expression, e.g. "net_occupancy.trough>=0.8" (repeatable; population runs).
@@ -125,23 +125,57 @@ pub fn scenario_from_args(args: &Args) -> CliResult<Scenario> {
 pub fn run(args: Args) -> CliResult {
     let sc = scenario_from_args(&args)?;
     let m: Monograph = super::facts::load(&sc.compound, args.monograph.as_ref())?;
+    // Targets are checked first, so a malformed one is an error whatever the mode.
+    let targets = levodose::target::parse_all(&args.target)?;
     if args.subjects.is_some() || args.parameters.is_some() {
-        return super::simulate_population::run(&args, sc, &m);
+        return super::simulate_population::run(&args, sc, &m, &targets);
     }
+    reject_population_flags(&args)?;
     let sim = simulate::run(&m, &sc)?;
     if let Some(dir) = &args.out {
-        write_outputs(dir, &sim)?;
+        write_outputs(dir, &sim, args.no_profile)?;
     }
     if args.json {
-        print_json(&sim)?;
+        if args.no_profile {
+            let mut json = serde_json::to_value(&sim)?;
+            if let Some(obj) = json.as_object_mut() {
+                obj.remove("profile");
+            }
+            print_json(&json)?;
+        } else {
+            print_json(&sim)?;
+        }
     } else {
         print_table(&sim);
         if let Some(dir) = &args.out {
-            println!(
-                "\nWrote profile.csv, summary.json, concentration.svg, occupancy.svg to {}",
-                dir.display()
-            );
+            let files = if args.no_profile {
+                "summary.json (without the profile)"
+            } else {
+                "profile.csv, summary.json, concentration.svg, occupancy.svg"
+            };
+            println!("\nWrote {files} to {}", dir.display());
         }
+    }
+    Ok(())
+}
+
+/// Single-subject runs have no random draws and no population to attain a target in: the
+/// population flags are rejected rather than ignored.
+fn reject_population_flags(args: &Args) -> CliResult {
+    if !args.target.is_empty() {
+        return Err(CliError::input(
+            "--target applies to population runs (--subjects N or --parameters FILE): the probability of target attainment is a share of subjects; a single subject's metrics are in summary.steady_state",
+        ));
+    }
+    if args.seed.is_some() {
+        return Err(CliError::input(
+            "--seed applies to sampled population runs (--subjects N): a single typical subject has no random draws",
+        ));
+    }
+    if args.no_profile && !args.json && args.out.is_none() {
+        return Err(CliError::input(
+            "--no-profile omits the profile from --json or --out output; the table prints no profile",
+        ));
     }
     Ok(())
 }
@@ -207,7 +241,15 @@ fn print_table(sim: &Simulation) {
     println!("\n{}", sim.research_note);
 }
 
-fn write_outputs(dir: &std::path::Path, sim: &Simulation) -> CliResult {
+/// Writes the output files; with `no_profile` only summary.json, without its profile array.
+fn write_outputs(dir: &std::path::Path, sim: &Simulation, no_profile: bool) -> CliResult {
+    if no_profile {
+        let mut json = serde_json::to_value(sim)?;
+        if let Some(obj) = json.as_object_mut() {
+            obj.remove("profile");
+        }
+        return write_files(dir, &[("summary.json", to_json(&json)?.into_bytes())]);
+    }
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "time_h",

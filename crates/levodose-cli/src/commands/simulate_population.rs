@@ -8,21 +8,31 @@ use levodose::monograph::Monograph;
 use levodose::population::{self, Covariate, PopulationSummary, RunOptions, SampleSpec};
 use levodose::simulate::{self, Scenario};
 
-pub fn run(args: &super::simulate::Args, scenario: Scenario, monograph: &Monograph) -> CliResult {
+pub fn run(
+    args: &super::simulate::Args,
+    scenario: Scenario,
+    monograph: &Monograph,
+    targets: &[levodose::target::Target],
+) -> CliResult {
     let m = monograph;
     let sc = scenario;
-    let targets = levodose::target::parse_all(&args.target)?;
     let (subjects, opts) = match &args.parameters {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 CliError::input(format!("--parameters {}: cannot read: {e}", path.display()))
             })?;
-            let subjects = population::parse_parameters(
+            let table = population::parse_parameters(
                 m,
                 &text,
                 &path.display().to_string(),
                 &sc.subject.comedications,
             )?;
+            let subjects = table.subjects;
+            if args.seed.is_some() {
+                return Err(CliError::input(
+                    "--seed applies to sampled populations (--subjects N): the subjects of --parameters have no random draws",
+                ));
+            }
             if let Some(n) = args.subjects {
                 if n != subjects.len() {
                     return Err(CliError::input(format!(
@@ -37,12 +47,19 @@ pub fn run(args: &super::simulate::Args, scenario: Scenario, monograph: &Monogra
                 per_subject: true,
                 seed: None,
                 source: format!("individual parameters from {}", path.display()),
+                notes: table.notes,
             };
             (subjects, opts)
         }
         None => {
             let n = args.subjects.unwrap_or(1000);
-            let mut spec = SampleSpec::from_monograph(m, n, args.seed)?;
+            sc.validate()?;
+            if !args.no_profile {
+                // Before sampling: a run too large for its bands fails at once.
+                population::check_profile_budget(n, &sc)?;
+            }
+            let seed = args.seed.unwrap_or(1);
+            let mut spec = SampleSpec::from_monograph(m, n, seed)?;
             if let Some(c) = sc.subject.crcl_ml_per_min {
                 spec.covariates.crcl_ml_per_min = Covariate::Fixed { value: c };
             }
@@ -60,13 +77,14 @@ pub fn run(args: &super::simulate::Args, scenario: Scenario, monograph: &Monogra
                 RunOptions {
                     profiles: !args.no_profile,
                     per_subject: false,
-                    seed: Some(args.seed),
+                    seed: Some(seed),
                     source,
+                    notes: vec![],
                 },
             )
         }
     };
-    let pop = population::simulate(m, &sc, &subjects, &targets, &opts)?;
+    let pop = population::simulate(m, &sc, &subjects, targets, &opts)?;
     // The typical subject of the same scenario (its summary, findings and notes frame the population).
     let typical = simulate::run(m, &sc)?;
     let mut json = serde_json::to_value(&typical)?;

@@ -354,6 +354,55 @@ pub fn fit_with(
     Ok(fit)
 }
 
+/// AIC difference beyond which another model is reported as better supported than the one
+/// asked for (Burnham & Anderson 2002, Model Selection and Multimodel Inference, 2nd ed., §2.6:
+/// models within 2 AIC units have substantial support, beyond that considerably less).
+pub const AIC_BETTER_BY: f64 = 2.0;
+
+/// Findings of a model comparison for the reported `fit`: models that could not be fitted, and
+/// any model whose AIC is lower than the reported model's by more than [`AIC_BETTER_BY`]
+/// (named, best first). The reported model stays the one the user asked for.
+pub fn comparison_findings(fit: &Fit, comparison: &[Comparison]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for c in comparison.iter().filter(|c| !c.converged) {
+        out.push(Finding::new(
+            "comparison_fit_failed",
+            Severity::Info,
+            format!(
+                "model {} could not be fitted for the comparison: {}",
+                c.model,
+                c.message.as_deref().unwrap_or("unknown reason")
+            ),
+            "dose_response::compare",
+        ));
+    }
+    let mut better: Vec<(Model, f64)> = comparison
+        .iter()
+        .filter(|c| c.model != fit.model)
+        .filter_map(|c| c.aic.map(|a| (c.model, a)))
+        .filter(|(_, a)| fit.aic - a > AIC_BETTER_BY)
+        .collect();
+    better.sort_by(|a, b| a.1.total_cmp(&b.1));
+    if let Some(&(best, aic)) = better.first() {
+        out.push(
+            Finding::new(
+                "better_model_by_aic",
+                Severity::Warning,
+                format!(
+                    "model {best} fits better than the reported {} by {:.1} AIC units (AIC {:.1} vs {:.1}; more than {AIC_BETTER_BY} is a meaningful difference)",
+                    fit.model,
+                    fit.aic - aic,
+                    aic,
+                    fit.aic
+                ),
+                "Burnham & Anderson 2002, Model Selection and Multimodel Inference, section 2.6",
+            )
+            .with_suggestion(format!("report --model {best}, or say why {} is preferred", fit.model)),
+        );
+    }
+    out
+}
+
 /// Fits every model and lists AIC (None where the fit failed).
 pub fn compare(doses: &[f64], responses: &[f64]) -> Vec<Comparison> {
     Model::ALL

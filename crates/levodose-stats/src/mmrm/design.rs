@@ -24,6 +24,8 @@ pub(crate) struct Design {
     /// Data row of each model-matrix row.
     pub rows: Vec<usize>,
     columns: Vec<Vec<Piece>>,
+    /// Index of the formula term of each column (None for the intercept).
+    pub term_of: Vec<Option<usize>>,
     /// Mean of each variable over the used rows (continuous variables only).
     means: Vec<f64>,
 }
@@ -47,12 +49,14 @@ impl Design {
         let model_terms: Vec<Vec<String>> = terms.iter().map(|t| sorted(t)).collect();
         let mut names = Vec::new();
         let mut columns: Vec<Vec<Piece>> = Vec::new();
+        let mut term_of = Vec::new();
         if intercept {
             names.push("(Intercept)".to_string());
             columns.push(Vec::new());
+            term_of.push(None);
         }
         let mut empty_present = intercept;
-        for term in terms {
+        for (ti, term) in terms.iter().enumerate() {
             let mut choices: Vec<Vec<(String, Piece)>> = Vec::new();
             let mut full_coded = false;
             for v in term {
@@ -104,6 +108,7 @@ impl Design {
             for (ls, ps) in combos {
                 names.push(ls.join(":"));
                 columns.push(ps);
+                term_of.push(Some(ti));
             }
         }
         let p = columns.len();
@@ -127,6 +132,7 @@ impl Design {
             x,
             rows,
             columns,
+            term_of,
             means,
         };
         design.check_rank()?;

@@ -34,10 +34,12 @@ mod df;
 mod fit;
 mod formula;
 mod lsmeans;
+mod type3;
 
 pub use data::{Data, Variable};
 pub use formula::{CovarianceTerm, Formula};
 pub use lsmeans::{Difference, FixedEffect, LsMean};
+pub use type3::TypeIIITest;
 
 use design::Design;
 use fit::Problem;
@@ -141,6 +143,14 @@ pub struct MmrmFit {
     /// Unstructured covariance, rows and columns in visit order.
     pub covariance: Vec<Vec<f64>>,
     pub fixed_effects: Vec<FixedEffect>,
+    /// Type III tests of each fixed-effect term (SAS "Type 3 Tests of Fixed Effects").
+    pub type3: Vec<TypeIIITest>,
+    /// The factor of the LS means: the arm asked for, else the first categorical term other
+    /// than the visit (crossed with the visit when the visit is in the model).
+    pub lsmeans_factor: Option<String>,
+    /// Why there are no LS means, when there are none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lsmeans_note: Option<String>,
     pub lsmeans: Vec<LsMean>,
     pub differences: Vec<Difference>,
 }
@@ -191,7 +201,12 @@ pub fn fit(data: &Data, spec: &ModelSpec) -> Result<MmrmFit, MmrmError> {
         phi_adj: phi_adj.as_ref(),
     };
     let fixed_effects = lsmeans::fixed_effects(&design, &est.beta, &ctx);
-    let (lsmeans, differences) = match &spec.arm {
+    let type3 = type3::tests(data, &design, &spec.terms, &est.beta, &ctx)?;
+    let lsmeans_factor = spec.arm.clone().or_else(|| first_factor_term(data, spec));
+    let lsmeans_note = lsmeans_factor.is_none().then(|| {
+        "no LS means: the model has no categorical term other than the visit (give --arm for a factor in the formula)".to_string()
+    });
+    let (lsmeans, differences) = match &lsmeans_factor {
         Some(arm) => lsmeans::lsmeans(data, &design, arm, &est.beta, &ctx)?,
         None => (Vec::new(), Vec::new()),
     };
@@ -216,8 +231,19 @@ pub fn fit(data: &Data, spec: &ModelSpec) -> Result<MmrmFit, MmrmError> {
             .map(|i| (0..m).map(|j| sigma[(i, j)]).collect())
             .collect(),
         fixed_effects,
+        type3,
+        lsmeans_factor,
+        lsmeans_note,
         lsmeans,
         differences,
+    })
+}
+
+/// The first categorical variable of the formula's terms other than the visit (variable 0).
+fn first_factor_term(data: &Data, spec: &ModelSpec) -> Option<String> {
+    spec.terms.iter().flatten().find_map(|name| {
+        let vi = data.vars.iter().position(|(n, _)| n == name)?;
+        (vi != 0 && matches!(data.vars[vi].1, Variable::Factor { .. })).then(|| name.clone())
     })
 }
 

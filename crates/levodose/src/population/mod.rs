@@ -14,7 +14,7 @@ pub mod variability;
 
 pub use covariates::{Covariate, CovariateSpec};
 pub use fast::SteadyMetrics;
-pub use params_table::parse_parameters;
+pub use params_table::{parse_parameters, ParameterTable};
 pub use summary::{stat, Stat};
 pub use variability::Omega;
 
@@ -24,7 +24,7 @@ use crate::monograph::Monograph;
 use crate::occupancy::{Basis, OccupancyModel};
 use crate::pk::{self, PkParams};
 use crate::regimen::{Amount, DoseEvent, ResolveContext};
-use crate::simulate::{parse_regimen, steady_state_out, Scenario};
+use crate::simulate::{parse_regimen, steady_state_out, Scenario, MAX_STEP_H};
 use crate::subject::{checked_clearance_factor, typical_human, PkOverride};
 use crate::target::{all_hold, Target};
 use rand::SeedableRng;
@@ -39,6 +39,47 @@ pub const MAX_SUBJECTS: usize = 2_000_000;
 
 /// Subjects per tile of stored profiles (64 f32 = four cache lines per time point).
 const TILE: usize = 64;
+
+/// Largest number of stored profile values (subjects x grid points) for percentile bands:
+/// 2.5e8 f32 = 1 GB, plus one gathered column per thread. Exact bands need every subject's
+/// value at each time point; beyond this a run must drop the bands or use a coarser grid.
+pub const MAX_PROFILE_VALUES: usize = 250_000_000;
+
+/// Number of output grid points of a scenario (0 to days x 24 h every `step_h`).
+pub fn grid_points(sc: &Scenario) -> usize {
+    (sc.days as f64 * 24.0 / sc.step_h).round() as usize + 1
+}
+
+/// Checks that percentile bands of `n_subjects` profiles fit the memory budget
+/// ([`MAX_PROFILE_VALUES`]); the error says how to get the run within it.
+pub fn check_profile_budget(n_subjects: usize, sc: &Scenario) -> Result<()> {
+    let points = grid_points(sc);
+    let values = n_subjects.saturating_mul(points);
+    if values <= MAX_PROFILE_VALUES {
+        return Ok(());
+    }
+    let horizon_h = sc.days as f64 * 24.0;
+    let points_allowed = (MAX_PROFILE_VALUES / n_subjects.max(1)).max(2);
+    let coarsest_needed_h = horizon_h / (points_allowed - 1) as f64;
+    let most_subjects = MAX_PROFILE_VALUES / points;
+    let coarser = if coarsest_needed_h <= MAX_STEP_H {
+        format!(
+            "a coarser grid (--step-h {:.2} or more), ",
+            (coarsest_needed_h * 100.0).ceil() / 100.0
+        )
+    } else {
+        String::new()
+    };
+    Err(Error::input(
+        "subjects",
+        format!(
+            "profile bands need {n_subjects} subjects x {points} grid points = {:.3e} stored values, above the limit of {:.1e} (about 1 GB); \
+             omit the bands with --no-profile (percentile tables and PTA are still computed), or use {coarser}at most {most_subjects} subjects",
+            values as f64,
+            MAX_PROFILE_VALUES as f64,
+        ),
+    ))
+}
 
 /// One subject's individual parameters and covariates.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -312,6 +353,8 @@ pub struct RunOptions {
     pub per_subject: bool,
     pub seed: Option<u64>,
     pub source: String,
+    /// Notes of the caller about where the subjects came from (reported first).
+    pub notes: Vec<String>,
 }
 
 /// Steady-state metrics of each subject for `dose` every `tau_h` (closed form for one
@@ -351,12 +394,15 @@ pub fn simulate(
     if subjects.is_empty() {
         return Err(Error::input("subjects", "the population is empty"));
     }
+    if opts.profiles {
+        check_profile_budget(subjects.len(), sc)?;
+    }
     let regimen = parse_regimen(m, &sc.regimen)?;
     let basis: Basis = sc.occupancy.basis.unwrap_or_default();
     let occ =
         OccupancyModel::from_monograph(m, basis, sc.occupancy.brain_to_plasma_unbound_ratio, None)?;
     let horizon = sc.days as f64 * 24.0;
-    let n_points = (horizon / sc.step_h).round() as usize + 1;
+    let n_points = grid_points(sc);
     let per_kg = regimen
         .segments
         .iter()
@@ -559,10 +605,11 @@ pub fn simulate(
     } else {
         vec![]
     };
-    let mut notes = vec![
+    let mut notes = opts.notes.clone();
+    notes.extend([
         "steady-state metrics per subject in closed form (one compartment) or by the exact engine; last-interval metrics are read from the output grid (trapezoid AUC)".to_string(),
         "percentiles: linear interpolation between order statistics (type 7); profile occupancy bands are the occupancy at the concentration percentiles".to_string(),
-    ];
+    ]);
     if let Some(v) = &m.variability {
         for (name, x) in [
             ("clearance_cv_fraction", &v.clearance_cv_fraction),

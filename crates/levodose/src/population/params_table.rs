@@ -1,9 +1,12 @@
 //! Individual parameters from a table (post-hoc estimates of the user's own model).
 //!
 //! CSV with a header: `ID, CL, V, KA` (L/h, L, 1/h; apparent values) and optional `F` (fraction),
-//! `LAG` (h), `CRCL` (mL/min), `WT` (kg); column names are case-insensitive. Missing F and LAG
-//! take the monograph's typical values. CL is used as given (it already carries the subject's
-//! covariate effects); co-medications given with the run multiply it by their CYP3A4 factor.
+//! `LAG` (h), `CRCL` (mL/min), `WT` (kg); column names are case-insensitive, fields may be
+//! quoted, lines starting with `#` are comments. Missing F and LAG take the monograph's typical
+//! values, and the notes say so: a missing LAG silently becoming the monograph's lag would mix
+//! two models. CL is used as given (it already carries the subject's covariate effects);
+//! co-medications given with the run multiply it by their CYP3A4 factor. No inter-individual
+//! variability is added: each row is one subject.
 
 use super::Individual;
 use crate::error::{Error, Result};
@@ -12,31 +15,43 @@ use crate::monograph::Monograph;
 use crate::pk::PkParams;
 use crate::subject::{checked_clearance_factor, typical_human, PkOverride};
 
+/// The subjects of a parameter table and what the run must say about where their values came from.
+#[derive(Debug, Clone)]
+pub struct ParameterTable {
+    pub subjects: Vec<Individual>,
+    /// Which parameters came from the file, which from the monograph, and that no IIV is added.
+    pub notes: Vec<String>,
+}
+
+const OPTIONAL: [&str; 4] = ["F", "LAG", "CRCL", "WT"];
+
 /// Parses a parameter table; errors name the file, line and column and the allowed range.
 pub fn parse_parameters(
     m: &Monograph,
     text: &str,
     file: &str,
     comedications: &[String],
-) -> Result<Vec<Individual>> {
+) -> Result<ParameterTable> {
     let typical = typical_human(m, &PkOverride::default())?;
     let comeds = interactions::resolve(m, comedications)?;
     let factor = checked_clearance_factor(m, None, interactions::combined_activity(&comeds))?;
-    let field = |line: usize, col: &str| format!("{file} line {line} column {col}");
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
-    let (_, header) = lines.next().ok_or_else(|| {
-        Error::input(
+    let mut rdr = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let cols: Vec<String> = rdr
+        .headers()
+        .map_err(|e| Error::input(file, format!("header: {e}")))?
+        .iter()
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if cols.iter().all(|c| c.is_empty()) {
+        return Err(Error::input(
             file,
             "empty file; expected a header ID,CL,V,KA[,F,LAG,CRCL,WT]",
-        )
-    })?;
-    let cols: Vec<String> = header
-        .split(',')
-        .map(|c| c.trim().trim_matches('"').to_ascii_uppercase())
-        .collect();
+        ));
+    }
     let find = |name: &str| cols.iter().position(|c| c == name);
     let (Some(id), Some(cl), Some(v), Some(ka)) = (find("ID"), find("CL"), find("V"), find("KA"))
     else {
@@ -44,34 +59,34 @@ pub fn parse_parameters(
             file,
             format!(
                 "header \"{}\" must contain ID, CL, V and KA (optional F, LAG, CRCL, WT)",
-                header.trim()
+                cols.join(",")
             ),
         ));
     };
     let (f, lag, crcl, wt) = (find("F"), find("LAG"), find("CRCL"), find("WT"));
     let mut out = Vec::new();
-    for (i, line) in lines {
-        let lineno = i + 1;
-        let cells: Vec<&str> = line
-            .split(',')
-            .map(|c| c.trim().trim_matches('"'))
-            .collect();
-        if cells.len() != cols.len() {
+    let (mut f_filled, mut lag_filled) = (0usize, 0usize);
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| Error::input(file, e.to_string()))?;
+        let lineno = rec.position().map(|p| p.line()).unwrap_or(0);
+        let field = |col: &str| format!("{file} line {lineno} column {col}");
+        if rec.len() != cols.len() {
             return Err(Error::input(
                 format!("{file} line {lineno}"),
-                format!("{} cells, the header has {}", cells.len(), cols.len()),
+                format!("{} cells, the header has {}", rec.len(), cols.len()),
             ));
         }
+        let cell = |c: usize| rec.get(c).unwrap_or("");
         let num = |col: usize, lo: f64, hi: f64, unit: &str| -> Result<f64> {
-            let x: f64 = cells[col].parse().map_err(|_| {
+            let x: f64 = cell(col).parse().map_err(|_| {
                 Error::input(
-                    field(lineno, &cols[col]),
-                    format!("\"{}\" is not a number", cells[col]),
+                    field(&cols[col]),
+                    format!("\"{}\" is not a number", cell(col)),
                 )
             })?;
             if !(x.is_finite() && x >= lo && x <= hi) {
                 return Err(Error::input(
-                    field(lineno, &cols[col]),
+                    field(&cols[col]),
                     format!("{x} {unit} is outside {lo} to {hi} {unit}"),
                 ));
             }
@@ -79,22 +94,26 @@ pub fn parse_parameters(
         };
         let opt = |col: Option<usize>, lo: f64, hi: f64, unit: &str| -> Result<Option<f64>> {
             match col {
-                Some(c) if !cells[c].is_empty() && !cells[c].eq_ignore_ascii_case("na") => {
+                Some(c) if !cell(c).is_empty() && !cell(c).eq_ignore_ascii_case("na") => {
                     num(c, lo, hi, unit).map(Some)
                 }
                 _ => Ok(None),
             }
         };
+        let given_f = opt(f, 1e-6, 1.0, "")?;
+        let given_lag = opt(lag, 0.0, 48.0, "h")?;
+        f_filled += usize::from(given_f.is_none());
+        lag_filled += usize::from(given_lag.is_none());
         let params = PkParams {
             clearance_l_per_h: num(cl, 1e-6, 1e6, "L/h")? * factor,
             volume_l: num(v, 1e-6, 1e6, "L")?,
             ka_per_h: num(ka, 1e-6, 1e3, "1/h")?,
-            bioavailability: opt(f, 1e-6, 1.0, "")?.unwrap_or(typical.bioavailability),
-            lag_h: opt(lag, 0.0, 48.0, "h")?.unwrap_or(typical.lag_h),
+            bioavailability: given_f.unwrap_or(typical.bioavailability),
+            lag_h: given_lag.unwrap_or(typical.lag_h),
             peripheral: typical.peripheral,
         };
         out.push(Individual {
-            id: cells[id].to_string(),
+            id: cell(id).to_string(),
             params,
             crcl_ml_per_min: opt(crcl, 0.0, 250.0, "mL/min")?,
             weight_kg: opt(wt, 0.005, 400.0, "kg")?,
@@ -109,5 +128,68 @@ pub fn parse_parameters(
             format!("{} rows; at most {}", out.len(), super::MAX_SUBJECTS),
         ));
     }
-    Ok(out)
+    let notes = provenance_notes(
+        file,
+        &cols,
+        out.len(),
+        &[
+            ("F", f_filled, format!("{}", typical.bioavailability)),
+            ("LAG", lag_filled, format!("{} h", typical.lag_h)),
+        ],
+        typical.peripheral.is_some(),
+        (factor != 1.0).then_some(factor),
+    );
+    Ok(ParameterTable {
+        subjects: out,
+        notes,
+    })
+}
+
+/// The notes of a parameter-table run: the file's columns, the monograph values that filled
+/// missing ones (with how many rows), and that no variability is added.
+fn provenance_notes(
+    file: &str,
+    cols: &[String],
+    rows: usize,
+    filled: &[(&str, usize, String)],
+    monograph_peripheral: bool,
+    comed_factor: Option<f64>,
+) -> Vec<String> {
+    let used: Vec<&str> = ["ID", "CL", "V", "KA"]
+        .into_iter()
+        .chain(OPTIONAL)
+        .filter(|c| cols.iter().any(|h| h == c))
+        .collect();
+    let mut notes = vec![
+        format!(
+            "parameters from {file}: {} ({rows} subjects, one per row)",
+            used.join(", ")
+        ),
+        format!(
+            "no inter-individual variability is added: each row of {file} is simulated as given"
+        ),
+    ];
+    for (name, n, value) in filled {
+        if *n > 0 {
+            let whom = if *n == rows {
+                "every row".to_string()
+            } else {
+                format!("{n} of {rows} rows")
+            };
+            notes.push(format!(
+                "{name} is missing in {whom} of {file}: the monograph's typical {name} ({value}) was used, which mixes the file's model with the monograph's; add a {name} column to use your own"
+            ));
+        }
+    }
+    if monograph_peripheral {
+        notes.push(format!(
+            "the monograph's peripheral compartment was added to the one-compartment parameters of {file}"
+        ));
+    }
+    if let Some(f) = comed_factor {
+        notes.push(format!(
+            "CL of {file} multiplied by {f:.3} for the co-medications of the run"
+        ));
+    }
+    notes
 }

@@ -180,18 +180,7 @@ fn report_json(fit: &Fit, comparison: &[Comparison]) -> Value {
 
 fn all_findings(fit: &Fit, comparison: &[Comparison]) -> Vec<Finding> {
     let mut out = fit.findings.clone();
-    for c in comparison.iter().filter(|c| !c.converged) {
-        out.push(Finding::new(
-            "comparison_fit_failed",
-            dose_response::Severity::Info,
-            format!(
-                "model {} could not be fitted for the comparison: {}",
-                c.model,
-                c.message.as_deref().unwrap_or("unknown reason")
-            ),
-            "dose_response::compare",
-        ));
-    }
+    out.extend(dose_response::comparison_findings(fit, comparison));
     out
 }
 

@@ -111,6 +111,14 @@ fn load(args: &Args, formula: &Formula) -> CliResult<(Data, Vec<String>)> {
             ))
         })
     };
+    if let Some(arm) = &args.arm {
+        if !formula.terms.iter().flatten().any(|v| v == arm) {
+            return Err(CliError::input(format!(
+                "--arm {arm}: {arm} is not a term of the formula, so the model has no {arm} effect to compare; add it to the formula (e.g. {} ~ {arm}*{} + ...) or name a factor of the formula",
+                formula.response, cov.visit
+            )));
+        }
+    }
     let y_col = column(&formula.response, "--formula: response")?;
     let visit_col = column(&cov.visit, "--formula: visit")?;
     let subject_col = column(&cov.subject, "--formula: subject")?;
@@ -131,7 +139,8 @@ fn load(args: &Args, formula: &Formula) -> CliResult<(Data, Vec<String>)> {
     // Rows with a missing visit, subject or covariate cannot be used.
     let mut notes = Vec::new();
     let mut keep = Vec::new();
-    let mut dropped = 0;
+    let mut dropped_observed = Vec::new();
+    let mut dropped_missing = 0;
     for (i, r) in records.iter().enumerate() {
         if r[visit_col].is_empty() || r[subject_col].is_empty() {
             return Err(CliError::input(format!(
@@ -141,23 +150,58 @@ fn load(args: &Args, formula: &Formula) -> CliResult<(Data, Vec<String>)> {
                 cov.subject
             )));
         }
-        if cov_cols.iter().any(|&c| r[c].is_empty()) {
-            dropped += 1;
-        } else {
+        let empty: Vec<&str> = covariates
+            .iter()
+            .zip(&cov_cols)
+            .filter(|(_, &c)| r[c].is_empty())
+            .map(|(n, _)| n.as_str())
+            .collect();
+        if empty.is_empty() {
             keep.push(i);
+        } else if is_missing_outcome(&r[y_col]) {
+            dropped_missing += 1;
+        } else {
+            dropped_observed.push(format!(
+                "row {} (subject {}, {} {}): empty {}",
+                i + 2,
+                r[subject_col],
+                cov.visit,
+                r[visit_col],
+                empty.join(", ")
+            ));
         }
     }
-    if dropped > 0 {
+    if !dropped_observed.is_empty() {
+        const SHOWN: usize = 10;
+        let more = dropped_observed.len().saturating_sub(SHOWN);
         notes.push(format!(
-            "{dropped} rows with a missing covariate were not used"
+            "{} rows with an observed {} were not used because a model variable is empty: {}{}",
+            dropped_observed.len(),
+            formula.response,
+            dropped_observed[..dropped_observed.len().min(SHOWN)].join("; "),
+            if more > 0 {
+                format!("; and {more} more")
+            } else {
+                String::new()
+            }
         ));
+    }
+    if dropped_missing > 0 {
+        notes.push(format!(
+            "{dropped_missing} rows with a missing outcome and an empty model variable were not used"
+        ));
+    }
+    check_rows(records_view(&records, &keep), subject_col, visit_col, &cov.subject, &cov.visit)?;
+    if let Some(arm) = &args.arm {
+        let arm_col = column(arm, "--arm")?;
+        check_arm_constant(records_view(&records, &keep), subject_col, arm_col, &cov.subject, arm)?;
     }
 
     let mut y = Vec::with_capacity(keep.len());
     for &i in &keep {
         let cell = &records[i][y_col];
         y.push(
-            if cell.is_empty() || cell.eq_ignore_ascii_case("na") || cell == "." {
+            if is_missing_outcome(cell) {
                 None
             } else {
                 Some(
@@ -265,6 +309,60 @@ fn load(args: &Args, formula: &Formula) -> CliResult<(Data, Vec<String>)> {
     Ok((data, notes))
 }
 
+/// An empty, `NA` or `.` outcome cell is a missing outcome.
+fn is_missing_outcome(cell: &str) -> bool {
+    cell.is_empty() || cell.eq_ignore_ascii_case("na") || cell == "."
+}
+
+/// The kept rows with their CSV line numbers.
+fn records_view<'a>(
+    records: &'a [Vec<String>],
+    keep: &'a [usize],
+) -> impl Iterator<Item = (usize, &'a Vec<String>)> + 'a {
+    keep.iter().map(move |&i| (i + 2, &records[i]))
+}
+
+/// One row per subject and visit: a duplicate names the subject's ID and both lines.
+fn check_rows<'a>(
+    rows: impl Iterator<Item = (usize, &'a Vec<String>)>,
+    subject_col: usize,
+    visit_col: usize,
+    subject: &str,
+    visit: &str,
+) -> CliResult {
+    let mut seen: std::collections::HashMap<(&str, &str), usize> = Default::default();
+    for (line, r) in rows {
+        if let Some(first) = seen.insert((&r[subject_col], &r[visit_col]), line) {
+            return Err(CliError::input(format!(
+                "rows {first} and {line}: {subject} {} has more than one row for {visit} {}; give one row per subject and visit",
+                r[subject_col], r[visit_col]
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A subject's arm is the same at every visit (randomised treatment).
+fn check_arm_constant<'a>(
+    rows: impl Iterator<Item = (usize, &'a Vec<String>)>,
+    subject_col: usize,
+    arm_col: usize,
+    subject: &str,
+    arm: &str,
+) -> CliResult {
+    let mut first: std::collections::HashMap<&str, (usize, &str)> = Default::default();
+    for (line, r) in rows {
+        let (line0, arm0) = *first.entry(&r[subject_col]).or_insert((line, &r[arm_col]));
+        if arm0 != r[arm_col] {
+            return Err(CliError::input(format!(
+                "{subject} {}: {arm} is {arm0} on row {line0} but {} on row {line}; a subject keeps its randomised arm at every visit",
+                r[subject_col], r[arm_col]
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Natural order: digit runs compare as numbers (VIS2 < VIS10).
 fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     fn chunks(s: &str) -> Vec<(bool, String)> {
@@ -334,6 +432,26 @@ fn print_tables(r: &MmrmFit, notes: &[String]) {
             p_text(f.p)
         );
     }
+    if !r.type3.is_empty() {
+        println!("\nType 3 tests of fixed effects");
+        let w = r.type3.iter().map(|t| t.effect.len()).max().unwrap_or(6).max(6);
+        println!(
+            "{:<w$} {:>6} {:>8} {:>10} {:>10} {:>10} {:>8}",
+            "Effect", "Num DF", "Den DF", "Chi-Square", "F Value", "Pr>ChiSq", "Pr>F"
+        );
+        for t in &r.type3 {
+            println!(
+                "{:<w$} {:>6} {:>8.1} {:>10.2} {:>10.2} {:>10} {:>8}",
+                t.effect,
+                t.num_df,
+                t.den_df,
+                t.chi_square,
+                t.f,
+                p_text(t.p_chi_square),
+                p_text(t.p)
+            );
+        }
+    }
     println!("\nCovariance (unstructured)");
     print!("{:<10}", "");
     for v in &r.visits {
@@ -347,8 +465,14 @@ fn print_tables(r: &MmrmFit, notes: &[String]) {
         }
         println!();
     }
+    if let Some(note) = &r.lsmeans_note {
+        println!("\nLS means: {note}");
+    }
     if !r.lsmeans.is_empty() {
-        println!("\nLS means");
+        println!(
+            "\nLS means of {}",
+            r.lsmeans_factor.as_deref().unwrap_or("the arm")
+        );
         println!(
             "{:<10} {:<10} {:>10} {:>8} {:>8} {:>10} {:>10}",
             "Visit", "Arm", "Estimate", "SE", "DF", "Lower", "Upper"
