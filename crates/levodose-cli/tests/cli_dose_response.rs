@@ -63,10 +63,9 @@ fn json_matches_r_nls_on_dnase() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let r: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("dnase_run1_fpl.json")).unwrap(),
-    )
-    .unwrap();
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("dnase_run1_fpl.json")).unwrap())
+            .unwrap();
     let re = |k: &str| r["estimates"][k].as_f64().unwrap();
     let rs = |k: &str| r["se"][k].as_f64().unwrap();
     let est = |k: &str| v["parameters"][k]["estimate"].as_f64().unwrap();

@@ -176,15 +176,15 @@ fn cli_mmrm_tables_and_bad_input() {
     );
 
     for (args, needle) in [
-        (vec!["--formula", "CHG ~ ARMX + us(VISIT | USUBJID)"], "ARMX"),
+        (
+            vec!["--formula", "CHG ~ ARMX + us(VISIT | USUBJID)"],
+            "ARMX",
+        ),
         (vec!["--formula", "CHG ~ ARM + "], "formula"),
         (vec!["--formula", "CHG ~ ARM"], "us(VISIT | SUBJECT)"),
         (vec!["--formula", formula, "--reference", "ARM=XYZ"], "XYZ"),
         (
-            vec![
-                "--formula",
-                "CHG ~ USUBJID + BASE + us(VISIT | USUBJID)",
-            ],
+            vec!["--formula", "CHG ~ USUBJID + BASE + us(VISIT | USUBJID)"],
             "singular design",
         ),
     ] {
@@ -195,4 +195,151 @@ fn cli_mmrm_tables_and_bad_input() {
         assert!(stderr.contains(needle), "{full:?}: {stderr}");
         assert!(!stderr.contains("panicked"));
     }
+}
+
+/// A copy of the generated trial dataset with `edit` applied to its lines, in a scratch folder.
+fn edited_example(name: &str, edit: impl Fn(usize, &str) -> Option<String>) -> PathBuf {
+    let text =
+        std::fs::read_to_string(repo_root().join("examples/analysis/mmrm_trial.csv")).unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        if let Some(l) = edit(i + 1, line) {
+            out.push_str(&l);
+            out.push('\n');
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("levodose-mmrm-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("data.csv");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+/// Issue 8 item 18: a duplicate names the subject's ID, a subject whose arm changes is
+/// rejected, and an observed row dropped for an empty arm is noted by row and subject.
+#[test]
+fn mmrm_input_problems_name_the_subject() {
+    let formula = "CHG ~ ARM*VISIT + us(VISIT | USUBJID)";
+    let args = |p: &PathBuf| -> Vec<String> {
+        [
+            "analyze",
+            "mmrm",
+            p.to_str().unwrap(),
+            "--formula",
+            formula,
+            "--arm",
+            "ARM",
+            "--json",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let run_owned = |a: Vec<String>| run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+
+    // line 2 is S001 W2; repeat it at the end
+    let dup = edited_example("dup", |i, l| {
+        Some(if i == 641 {
+            format!("{l}\nS001,PBO,W2,33,-4.0")
+        } else {
+            l.to_string()
+        })
+    });
+    let (code, _, err) = run_owned(args(&dup));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("USUBJID S001 has more than one row for VISIT W2"),
+        "{err}"
+    );
+    assert!(err.contains("rows 2 and 642"), "{err}");
+
+    let switched = edited_example("switch", |i, l| {
+        Some(if i == 4 {
+            l.replace(",PBO,", ",TRT,")
+        } else {
+            l.to_string()
+        })
+    });
+    let (code, _, err) = run_owned(args(&switched));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("USUBJID S001: ARM is PBO on row 2 but TRT on row 4"),
+        "{err}"
+    );
+
+    let empty_arm = edited_example("empty", |i, l| {
+        Some(if i == 3 {
+            l.replace(",PBO,", ",,")
+        } else {
+            l.to_string()
+        })
+    });
+    let (code, out, err) = run_owned(args(&empty_arm));
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("1 rows with an observed CHG were not used")
+            && notes.contains("row 3 (subject S001, VISIT W4): empty ARM"),
+        "{notes}"
+    );
+}
+
+/// Issue 9 item 13: Type III tests for every term, LS means without --arm for the first
+/// categorical term, and --arm for a column not in the formula said in words.
+#[test]
+fn mmrm_type3_default_lsmeans_and_arm_outside_formula() {
+    let data = "examples/analysis/mmrm_trial.csv";
+    let (code, out, err) = run(&[
+        "analyze",
+        "mmrm",
+        data,
+        "--formula",
+        "CHG ~ ARM*VISIT + BASE + us(VISIT | USUBJID)",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let effects: Vec<&str> = v["type3"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["effect"].as_str().unwrap())
+        .collect();
+    assert_eq!(effects.len(), 4, "{effects:?}");
+    for e in ["ARM", "VISIT", "BASE"] {
+        assert!(effects.contains(&e), "{effects:?}");
+    }
+    for t in v["type3"].as_array().unwrap() {
+        assert!(t["f"].as_f64().unwrap() >= 0.0 && t["p"].as_f64().unwrap() <= 1.0);
+    }
+    assert_eq!(v["lsmeans_factor"], "ARM");
+    assert_eq!(v["lsmeans"].as_array().unwrap().len(), 8);
+
+    let (code, _, err) = run(&[
+        "analyze",
+        "mmrm",
+        data,
+        "--formula",
+        "CHG ~ VISIT + BASE + us(VISIT | USUBJID)",
+        "--arm",
+        "ARM",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--arm ARM: ARM is not a term of the formula"),
+        "{err}"
+    );
+
+    let (code, out, _) = run(&[
+        "analyze",
+        "mmrm",
+        data,
+        "--formula",
+        "CHG ~ VISIT + BASE + us(VISIT | USUBJID)",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("LS means: no LS means: the model has no categorical term"),
+        "{out}"
+    );
 }

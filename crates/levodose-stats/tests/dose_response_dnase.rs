@@ -40,8 +40,7 @@ fn load_data(dir: &Path) -> (Vec<f64>, Vec<f64>) {
 }
 
 fn reference(dir: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(dir.join("dnase_run1_fpl.json"))
-        .expect("reference json");
+    let text = std::fs::read_to_string(dir.join("dnase_run1_fpl.json")).expect("reference json");
     serde_json::from_str(&text).expect("json")
 }
 

@@ -221,7 +221,10 @@ fn a_better_model_by_more_than_two_aic_units_is_named() {
     // A steep log-logistic curve (hill 3, baseline 1) plus a fixed +-0.1 pattern: emax0 (no
     // baseline, hill 1) cannot follow it, ll4 can.
     let (mut x, mut y) = (vec![], vec![]);
-    for (i, &d) in [1.0, 3.0, 10.0, 20.0, 30.0, 100.0, 300.0].iter().enumerate() {
+    for (i, &d) in [1.0, 3.0, 10.0, 20.0, 30.0, 100.0, 300.0]
+        .iter()
+        .enumerate()
+    {
         for (k, e) in [0.1, -0.1].iter().enumerate() {
             x.push(d);
             let mean = 1.0 + 9.0 / (1.0 + (20.0f64 / d).powf(3.0));
@@ -244,7 +247,8 @@ fn a_better_model_by_more_than_two_aic_units_is_named() {
         .find(|f| f.code == "better_model_by_aic")
         .expect("a better_model_by_aic finding");
     assert!(
-        f.message.contains("model ll4 fits better than the reported emax0"),
+        f.message
+            .contains("model ll4 fits better than the reported emax0"),
         "{}",
         f.message
     );

@@ -26,8 +26,8 @@ fn check_file(name: &str, text: &str) {
         std::fs::create_dir_all(examples()).unwrap();
         std::fs::write(&path, text).unwrap();
     }
-    let committed = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let committed =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert!(
         committed == text,
         "{} differs from what its generator writes; regenerate with LEVODOSE_WRITE_EXAMPLES=1",
@@ -134,7 +134,9 @@ fn mmrm_example_is_generated_and_recovers_its_truth() {
     data.add_factor("ARM", vec!["PBO".into(), "TRT".into()], t.arm)
         .unwrap();
     data.add_numeric("BASE", t.base).unwrap();
-    let spec = ModelSpec::parse("ARM*VISIT + BASE").unwrap().with_arm("ARM");
+    let spec = ModelSpec::parse("ARM*VISIT + BASE")
+        .unwrap()
+        .with_arm("ARM");
     let r = fit(&data, &spec).unwrap();
     let w8 = r
         .differences

@@ -554,7 +554,13 @@ fn listing_type3(text: &str) -> Vec<(Vec<String>, f64, f64, f64, f64, f64, f64)>
     let start = text
         .find("Type 3 Tests of Fixed Effects")
         .expect("a Type 3 table");
-    let p = |s: &str| if s == "<.0001" { 0.0 } else { s.parse().expect(s) };
+    let p = |s: &str| {
+        if s == "<.0001" {
+            0.0
+        } else {
+            s.parse().expect(s)
+        }
+    };
     text[start..]
         .lines()
         .skip(1)
@@ -588,11 +594,28 @@ fn check_type3(res: &MmrmFit, lst: &str) {
             .unwrap_or_else(|| panic!("no Type III test of {vars:?}"));
         let what = vars.join("*");
         assert_eq!(ours.num_df as f64, num_df, "{what} num df");
-        close(&format!("{what} den df"), ours.den_df, den_df, 0.5, &mut worst);
-        close(&format!("{what} chi-square"), ours.chi_square, chi, 0.005, &mut worst);
+        close(
+            &format!("{what} den df"),
+            ours.den_df,
+            den_df,
+            0.5,
+            &mut worst,
+        );
+        close(
+            &format!("{what} chi-square"),
+            ours.chi_square,
+            chi,
+            0.005,
+            &mut worst,
+        );
         close(&format!("{what} F"), ours.f, f, 0.005, &mut worst);
         check_p(&format!("{what} p(F)"), ours.p, p_f, &mut worst);
-        check_p(&format!("{what} p(chi-square)"), ours.p_chi_square, p_chi, &mut worst);
+        check_p(
+            &format!("{what} p(chi-square)"),
+            ours.p_chi_square,
+            p_chi,
+            &mut worst,
+        );
     }
     eprintln!("Type 3 tests: worst deviation = {worst:.3} x tolerance");
 }
@@ -616,7 +639,10 @@ fn type3_tests_match_sas_kenward_roger() {
         .with_arm("ARMCD")
         .with_df(DfMethod::KenwardRoger);
     let res = fit(&fev_data(), &spec).unwrap();
-    check_type3(&res, &listing("sas_fev_armcd_only_reml_un_kenward_roger.txt"));
+    check_type3(
+        &res,
+        &listing("sas_fev_armcd_only_reml_un_kenward_roger.txt"),
+    );
 }
 
 /// Without an arm, LS means are those of the first categorical term (crossed with the visit).

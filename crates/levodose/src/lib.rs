@@ -12,6 +12,7 @@ pub mod finding;
 pub mod interactions;
 pub mod label;
 pub mod lint;
+pub mod metric;
 pub mod monograph;
 pub mod occupancy;
 pub mod optimize;

@@ -105,21 +105,21 @@ pub fn closest_to_target<'a>(
 ) -> Option<&'a Candidate> {
     let lead = targets.first()?;
     let toward = |c: &Candidate| {
-        let median = c.target_metrics.get(&lead.metric).map_or(f64::NAN, |s| s.p50);
+        let median = c
+            .target_metrics
+            .get(&lead.metric)
+            .map_or(f64::NAN, |s| s.p50);
         match lead.comparison {
             crate::target::Comparison::AtLeast => median,
             crate::target::Comparison::AtMost => -median,
         }
     };
-    candidates
-        .iter()
-        .filter(|c| eligible(c))
-        .max_by(|a, b| {
-            a.pta
-                .total_cmp(&b.pta)
-                .then(toward(a).total_cmp(&toward(b)))
-                .then(b.dose_mg.total_cmp(&a.dose_mg))
-        })
+    candidates.iter().filter(|c| eligible(c)).max_by(|a, b| {
+        a.pta
+            .total_cmp(&b.pta)
+            .then(toward(a).total_cmp(&toward(b)))
+            .then(b.dose_mg.total_cmp(&a.dose_mg))
+    })
 }
 
 /// Runs the optimisation.
@@ -388,6 +388,7 @@ pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
             spec.basis.as_str()
         ),
     ];
+    notes.extend(crate::metric::alias_notes(&spec.targets));
     if (exposure_factor - 1.0).abs() > 1e-9 {
         notes.push(format!(
             "adverse events are evaluated at the exposure-equivalent dose (dose x {:.2}, the AUC ratio of this population's typical subject), assuming they follow exposure",

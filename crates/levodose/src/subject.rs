@@ -59,8 +59,67 @@ impl Subject {
     }
 }
 
+/// Checks user-given PK values against the monograph's physiological bounds (`[pk_bounds]`);
+/// the error states the bound and why it is there.
+pub fn check_pk_override(m: &Monograph, over: &PkOverride) -> Result<()> {
+    let Some(b) = &m.pk_bounds else {
+        return Ok(());
+    };
+    let checks = [
+        (
+            "clearance_l_per_h",
+            over.clearance_l_per_h,
+            &b.clearance_min_l_per_h,
+            &b.clearance_max_l_per_h,
+        ),
+        (
+            "intercompartmental_clearance_l_per_h",
+            over.intercompartmental_clearance_l_per_h,
+            &b.clearance_min_l_per_h,
+            &b.clearance_max_l_per_h,
+        ),
+        ("volume_l", over.volume_l, &b.volume_min_l, &b.volume_max_l),
+        (
+            "peripheral_volume_l",
+            over.peripheral_volume_l,
+            &b.volume_min_l,
+            &b.volume_max_l,
+        ),
+        ("ka_per_h", over.ka_per_h, &b.ka_min_per_h, &b.ka_max_per_h),
+    ];
+    for (name, value, lo, hi) in checks {
+        let Some(v) = value else { continue };
+        let reason = if !v.is_finite() {
+            None
+        } else if v < lo.value {
+            Some(lo)
+        } else if v > hi.value {
+            Some(hi)
+        } else {
+            continue;
+        };
+        let why = reason
+            .map(|r| {
+                format!(
+                    " (the limit it crosses, {} {}: {})",
+                    r.value, r.unit, r.note
+                )
+            })
+            .unwrap_or_default();
+        return Err(Error::input(
+            format!("pk.{name}"),
+            format!(
+                "{v} {} is outside the physiological range {} to {} {}{why}; source: {} pk_bounds ({})",
+                lo.unit, lo.value, hi.value, hi.unit, m.compound.name, lo.status
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Typical human parameters of the monograph with the user's overrides applied.
 pub fn typical_human(m: &Monograph, over: &PkOverride) -> Result<PkParams> {
+    check_pk_override(m, over)?;
     let h = &m.human;
     let peripheral = match (
         over.intercompartmental_clearance_l_per_h.or(h.intercompartmental_clearance_l_per_h.as_ref().map(|v| v.value)),

@@ -1,6 +1,7 @@
 //! Target expressions on steady-state metrics, e.g. `net_occupancy.trough>=0.8`,
 //! `sert_occupancy.average>=0.8`, `cmin_ng_per_ml>=50`, `cmax_ng_per_ml<=400`.
-//! A dot stands for an underscore; names are those of `summary.steady_state`.
+//! Names are those of `summary.steady_state`; dotted or hyphenated spellings are aliases
+//! (`metric::canonical`).
 
 use crate::error::{Error, Result};
 use crate::population::SteadyMetrics;
@@ -39,7 +40,7 @@ impl Target {
                 format!("\"{text}\" needs >= or <=, e.g. net_occupancy.trough>=0.8"),
             ));
         };
-        let metric = lhs.to_ascii_lowercase().replace('.', "_");
+        let metric = crate::metric::canonical(lhs);
         if !SteadyMetrics::NAMES.contains(&metric.as_str()) {
             return Err(Error::input(
                 field,

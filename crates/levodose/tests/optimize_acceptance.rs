@@ -120,9 +120,8 @@ fn unreachable_target_names_the_dose_closest_to_it() {
         .iter()
         .filter(|c| c.label_conform && c.pta == best_pta)
         .max_by(|a, b| {
-            let med = |c: &levodose::optimize::Candidate| {
-                c.target_metrics["net_occupancy_trough"].p50
-            };
+            let med =
+                |c: &levodose::optimize::Candidate| c.target_metrics["net_occupancy_trough"].p50;
             med(a).total_cmp(&med(b))
         })
         .unwrap();
@@ -177,4 +176,43 @@ fn bad_inputs_are_input_errors() {
         optimize(&m, &s),
         Err(levodose::Error::Input { .. })
     ));
+}
+
+/// Issue 9 item 10: one spelling of each metric. Dotted and hyphenated names are aliases of the
+/// canonical snake_case name, which the output prints, with a note; translate accepts the same.
+#[test]
+fn metric_aliases_print_the_canonical_name_with_a_note() {
+    let m = builtin("levomilnacipran").unwrap();
+    let canonical = optimize(&m, &spec(&["net_occupancy_trough>=0.5"])).unwrap();
+    for alias in ["net_occupancy.trough>=0.5", "net-occupancy-trough>=0.5"] {
+        let o = optimize(&m, &spec(&[alias])).unwrap();
+        assert_eq!(o.targets, vec!["net_occupancy_trough>=0.5"]);
+        assert_eq!(o.closest_dose_mg, canonical.closest_dose_mg);
+        assert_eq!(
+            o.recommendation.as_ref().map(|r| r.dose_mg),
+            canonical.recommendation.as_ref().map(|r| r.dose_mg)
+        );
+        assert!(
+            o.notes
+                .iter()
+                .any(|n| n.contains("is an alias of \"net_occupancy_trough\"")),
+            "{:?}",
+            o.notes
+        );
+        assert!(o.candidates[0]
+            .target_metrics
+            .contains_key("net_occupancy_trough"));
+    }
+    assert!(!canonical.notes.iter().any(|n| n.contains("alias")));
+    use levodose::translate::Metric;
+    for spelling in [
+        "net-occupancy-trough",
+        "net_occupancy.trough",
+        "net_occupancy_trough",
+    ] {
+        assert_eq!(
+            Metric::parse(spelling).unwrap().as_str(),
+            "net_occupancy_trough"
+        );
+    }
 }

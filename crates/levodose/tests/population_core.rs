@@ -417,14 +417,8 @@ fn parameter_table_reads_quoted_fields_and_says_where_values_came_from() {
         notes: table.notes.clone(),
         ..Default::default()
     };
-    let pop = population::simulate(
-        &m,
-        &scenario("40mg qd", 5),
-        &table.subjects,
-        &[],
-        &opts,
-    )
-    .unwrap();
+    let pop =
+        population::simulate(&m, &scenario("40mg qd", 5), &table.subjects, &[], &opts).unwrap();
     assert!(pop.notes.iter().any(|n| n.contains("LAG is missing")));
 }
 

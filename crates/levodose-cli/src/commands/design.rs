@@ -63,7 +63,7 @@ pub struct RangeArgs {
     /// qd, bid, tid or minipump.
     #[arg(long, default_value = "bid")]
     pub frequency: String,
-    #[arg(long, default_value = "net-occupancy-average")]
+    #[arg(long, default_value = "net_occupancy_average")]
     pub metric: String,
     /// Levels to span, LO:HI (occupancy fractions, or free ng/mL for exposure metrics).
     #[arg(long, default_value = "0.2:0.8")]

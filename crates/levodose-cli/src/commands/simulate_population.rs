@@ -47,7 +47,11 @@ pub fn run(
                 per_subject: true,
                 seed: None,
                 source: format!("individual parameters from {}", path.display()),
-                notes: table.notes,
+                notes: table
+                    .notes
+                    .into_iter()
+                    .chain(levodose::metric::alias_notes(&args.target))
+                    .collect(),
             };
             (subjects, opts)
         }
@@ -79,7 +83,7 @@ pub fn run(
                     per_subject: false,
                     seed: Some(seed),
                     source,
-                    notes: vec![],
+                    notes: levodose::metric::alias_notes(&args.target),
                 },
             )
         }

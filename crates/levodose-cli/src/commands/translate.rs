@@ -13,18 +13,18 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
-Metrics: free-cavg, free-auc24, free-cmax (free plasma, ng/mL), net-occupancy-trough,
-net-occupancy-average, sert-occupancy-trough, sert-occupancy-average (Ki basis unless
+Metrics: free_cavg, free_auc24, free_cmax (free plasma, ng/mL), net_occupancy_trough,
+net_occupancy_average, sert_occupancy_trough, sert_occupancy_average (Ki basis unless
 --occupancy-basis ic50). Doses are free base per administration (mg/kg/day for a minipump).
 No rat or mouse levomilnacipran PK is published: clearance and volume are allometric from human
 (CL ~ W^0.75, V ~ W^1), marked `assumed: allometric`. Give measured values with --cl-l-per-h-per-kg
 and --v-l-per-kg.
 
 Examples:
-  levodose translate --species rat --route ip --match \"80mg qd\" --metric net-occupancy-average
-  levodose translate --species rat --route ip --match \"80mg qd\" --metric net-occupancy-average --salt --weight-kg 0.25
-  levodose translate --species mouse --route po --match \"40mg qd\" --metric free-cavg --json
-  levodose translate --species rat --route ip --match \"80mg qd\" --metric net-occupancy-average --out translate/";
+  levodose translate --species rat --route ip --match \"80mg qd\" --metric net_occupancy_average
+  levodose translate --species rat --route ip --match \"80mg qd\" --metric net_occupancy_average --salt --weight-kg 0.25
+  levodose translate --species mouse --route po --match \"40mg qd\" --metric free_cavg --json
+  levodose translate --species rat --route ip --match \"80mg qd\" --metric net_occupancy_average --out translate/";
 
 #[derive(clap::Args)]
 #[command(after_help = AFTER_HELP, allow_negative_numbers = true)]
@@ -42,7 +42,7 @@ pub struct Args {
     #[arg(long = "match", default_value = "80mg qd")]
     pub human: String,
     /// Metric to match (see below).
-    #[arg(long, default_value = "net-occupancy-average")]
+    #[arg(long, default_value = "net_occupancy_average")]
     pub metric: String,
     /// Animal body weight, kg (default: the monograph's species weight).
     #[arg(long)]
@@ -87,7 +87,8 @@ pub fn run(args: Args) -> CliResult {
         weigh_salt: args.salt,
         dose_volume_ml_per_kg: args.dose_volume_ml_per_kg,
     };
-    let t = translate::translate(&m, &req)?;
+    let mut t = translate::translate(&m, &req)?;
+    t.notes.extend(levodose::metric::alias_note(&args.metric));
     if let Some(dir) = &args.out {
         let json = to_json(&t)?;
         let csv = profile_csv(&t);

@@ -87,7 +87,14 @@ fn hypothesis(data: &Data, design: &Design, term: &[String], ti: usize) -> Optio
                             .iter()
                             .enumerate()
                             .map(|(i, &(vi, _, reference))| {
-                                (vi, if subset & (1 << i) != 0 { levels[i] } else { reference })
+                                (
+                                    vi,
+                                    if subset & (1 << i) != 0 {
+                                        levels[i]
+                                    } else {
+                                        reference
+                                    },
+                                )
                             })
                             .collect();
                         let sign = if (k - subset.count_ones() as usize) % 2 == 0 {

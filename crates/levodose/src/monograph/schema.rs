@@ -21,6 +21,9 @@ pub struct Monograph {
     pub safety: Option<Safety>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variability: Option<Variability>,
+    /// Physiological bounds of user-given PK values (scenario `[pk]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pk_bounds: Option<PkBounds>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub population: Option<PopulationDef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -256,6 +259,19 @@ pub struct DoseTable {
 
 fn all_population() -> String {
     "all".into()
+}
+
+/// Physiological bounds of user-given human PK values: beyond them a value is a typo or a unit
+/// slip, and the error states the bound with its reasoning.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PkBounds {
+    pub clearance_min_l_per_h: Value,
+    pub clearance_max_l_per_h: Value,
+    pub volume_min_l: Value,
+    pub volume_max_l: Value,
+    pub ka_min_per_h: Value,
+    pub ka_max_per_h: Value,
 }
 
 /// Log-normal inter-individual variability of CL/F, V/F and ka (CV as a fraction) with the

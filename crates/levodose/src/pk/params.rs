@@ -3,6 +3,10 @@
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
+/// Upper limit of any clearance (L/h), volume (L) or rate (1/h) the engine accepts: beyond it
+/// time scales fall below a millisecond and the exponentials lose all precision.
+pub const MAX_PK_VALUE: f64 = 1e7;
+
 /// Apparent PK parameters of one subject (absorption parameters are those of the route used).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PkParams {
@@ -50,13 +54,15 @@ impl PkParams {
         std::f64::consts::LN_2 / self.lambda_z_per_h()
     }
 
-    /// Checks every parameter is finite and in a physical range; errors name the parameter.
+    /// Checks every parameter is finite and in a numerically safe range (any species); errors
+    /// name the parameter and the limit. Human scenario values are also checked against the
+    /// monograph's physiological bounds (`subject::check_pk_override`).
     pub fn validate(&self) -> Result<()> {
         let pos = |name: &str, v: f64| -> Result<()> {
-            if !(v.is_finite() && v > 0.0 && v < 1e7) {
+            if !(v.is_finite() && v > 0.0 && v < MAX_PK_VALUE) {
                 return Err(Error::input(
                     name,
-                    format!("{v} must be a positive finite number"),
+                    format!("{v} must be a finite number above 0 and below {MAX_PK_VALUE:e}"),
                 ));
             }
             Ok(())

@@ -26,18 +26,18 @@ pub enum Metric {
 }
 
 pub const METRIC_NAMES: &str =
-    "free-cavg, free-auc24, free-cmax, net-occupancy-trough, net-occupancy-average, sert-occupancy-trough, sert-occupancy-average";
+    "free_cavg, free_auc24, free_cmax, net_occupancy_trough, net_occupancy_average, sert_occupancy_trough, sert_occupancy_average (hyphens or dots accepted as aliases)";
 
 impl Metric {
     pub fn parse(s: &str) -> Result<Metric> {
-        Ok(match s.trim().to_ascii_lowercase().as_str() {
-            "free-cavg" => Metric::FreeCavg,
-            "free-auc24" => Metric::FreeAuc24,
-            "free-cmax" => Metric::FreeCmax,
-            "net-occupancy-trough" => Metric::NetOccupancyTrough,
-            "net-occupancy-average" => Metric::NetOccupancyAverage,
-            "sert-occupancy-trough" => Metric::SertOccupancyTrough,
-            "sert-occupancy-average" => Metric::SertOccupancyAverage,
+        Ok(match crate::metric::canonical(s).as_str() {
+            "free_cavg" => Metric::FreeCavg,
+            "free_auc24" => Metric::FreeAuc24,
+            "free_cmax" => Metric::FreeCmax,
+            "net_occupancy_trough" => Metric::NetOccupancyTrough,
+            "net_occupancy_average" => Metric::NetOccupancyAverage,
+            "sert_occupancy_trough" => Metric::SertOccupancyTrough,
+            "sert_occupancy_average" => Metric::SertOccupancyAverage,
             other => {
                 return Err(Error::input(
                     "metric",
@@ -48,13 +48,13 @@ impl Metric {
     }
     pub fn as_str(self) -> &'static str {
         match self {
-            Metric::FreeCavg => "free-cavg",
-            Metric::FreeAuc24 => "free-auc24",
-            Metric::FreeCmax => "free-cmax",
-            Metric::NetOccupancyTrough => "net-occupancy-trough",
-            Metric::NetOccupancyAverage => "net-occupancy-average",
-            Metric::SertOccupancyTrough => "sert-occupancy-trough",
-            Metric::SertOccupancyAverage => "sert-occupancy-average",
+            Metric::FreeCavg => "free_cavg",
+            Metric::FreeAuc24 => "free_auc24",
+            Metric::FreeCmax => "free_cmax",
+            Metric::NetOccupancyTrough => "net_occupancy_trough",
+            Metric::NetOccupancyAverage => "net_occupancy_average",
+            Metric::SertOccupancyTrough => "sert_occupancy_trough",
+            Metric::SertOccupancyAverage => "sert_occupancy_average",
         }
     }
     /// Unit of the metric and of its instantaneous quantity.

@@ -191,33 +191,43 @@ fn load(args: &Args, formula: &Formula) -> CliResult<(Data, Vec<String>)> {
             "{dropped_missing} rows with a missing outcome and an empty model variable were not used"
         ));
     }
-    check_rows(records_view(&records, &keep), subject_col, visit_col, &cov.subject, &cov.visit)?;
+    check_rows(
+        records_view(&records, &keep),
+        subject_col,
+        visit_col,
+        &cov.subject,
+        &cov.visit,
+    )?;
     if let Some(arm) = &args.arm {
         let arm_col = column(arm, "--arm")?;
-        check_arm_constant(records_view(&records, &keep), subject_col, arm_col, &cov.subject, arm)?;
+        check_arm_constant(
+            records_view(&records, &keep),
+            subject_col,
+            arm_col,
+            &cov.subject,
+            arm,
+        )?;
     }
 
     let mut y = Vec::with_capacity(keep.len());
     for &i in &keep {
         let cell = &records[i][y_col];
-        y.push(
-            if is_missing_outcome(cell) {
-                None
-            } else {
-                Some(
-                    cell.parse::<f64>()
-                        .ok()
-                        .filter(|v| v.is_finite())
-                        .ok_or_else(|| {
-                            CliError::input(format!(
-                                "row {}: {} = `{cell}` is not a number",
-                                i + 2,
-                                formula.response
-                            ))
-                        })?,
-                )
-            },
-        );
+        y.push(if is_missing_outcome(cell) {
+            None
+        } else {
+            Some(
+                cell.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| {
+                        CliError::input(format!(
+                            "row {}: {} = `{cell}` is not a number",
+                            i + 2,
+                            formula.response
+                        ))
+                    })?,
+            )
+        });
     }
     let labels =
         |c: usize| -> Vec<String> { keep.iter().map(|&i| records[i][c].clone()).collect() };
@@ -434,7 +444,13 @@ fn print_tables(r: &MmrmFit, notes: &[String]) {
     }
     if !r.type3.is_empty() {
         println!("\nType 3 tests of fixed effects");
-        let w = r.type3.iter().map(|t| t.effect.len()).max().unwrap_or(6).max(6);
+        let w = r
+            .type3
+            .iter()
+            .map(|t| t.effect.len())
+            .max()
+            .unwrap_or(6)
+            .max(6);
         println!(
             "{:<w$} {:>6} {:>8} {:>10} {:>10} {:>10} {:>8}",
             "Effect", "Num DF", "Den DF", "Chi-Square", "F Value", "Pr>ChiSq", "Pr>F"
