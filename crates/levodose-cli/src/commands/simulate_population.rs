@@ -5,10 +5,16 @@ use crate::error::{CliError, CliResult};
 use crate::output::{file_names, print_json, to_json, write_files};
 use crate::plot::Chart;
 use levodose::monograph::Monograph;
+use levodose::population::covariates::CrclChoice;
 use levodose::population::{self, Covariate, PopulationSummary, RunOptions, SampleSpec};
 use levodose::simulate::{self, Scenario};
 
-pub fn run(args: &super::simulate::Args, scenario: Scenario, monograph: &Monograph) -> CliResult {
+pub fn run(
+    args: &super::simulate::Args,
+    scenario: Scenario,
+    monograph: &Monograph,
+    crcl: Option<CrclChoice>,
+) -> CliResult {
     let m = monograph;
     let sc = scenario;
     let targets = levodose::target::parse_all(&args.target)?;
@@ -43,8 +49,14 @@ pub fn run(args: &super::simulate::Args, scenario: Scenario, monograph: &Monogra
         None => {
             let n = args.subjects.unwrap_or(1000);
             let mut spec = SampleSpec::from_monograph(m, n, args.seed)?;
-            if let Some(c) = sc.subject.crcl_ml_per_min {
-                spec.covariates.crcl_ml_per_min = Covariate::Fixed { value: c };
+            if let Some(choice) = crcl {
+                spec.covariates.crcl_ml_per_min = choice.covariate();
+                if let CrclChoice::Range { min, max } = choice {
+                    spec.covariates.note = format!(
+                        "{}; CrCl uniform on [{min}, {max}) mL/min",
+                        spec.covariates.note
+                    );
+                }
             }
             if let Some(w) = sc.subject.weight_kg {
                 spec.covariates.weight_kg = Covariate::Fixed { value: w };

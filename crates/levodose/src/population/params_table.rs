@@ -21,6 +21,7 @@ pub fn parse_parameters(
 ) -> Result<Vec<Individual>> {
     let typical = typical_human(m, &PkOverride::default())?;
     let comeds = interactions::resolve(m, comedications)?;
+    super::reject_time_varying(&comeds)?;
     let factor = checked_clearance_factor(m, None, interactions::combined_activity(&comeds))?;
     let field = |line: usize, col: &str| format!("{file} line {line} column {col}");
     let mut lines = text
