@@ -48,7 +48,9 @@ pub fn concentrations_with_clearance(
 ) -> Result<Vec<f64>> {
     params.validate()?;
     let actions = actions_with_clearance(params, doses, changes);
-    let mut cur = Cursor::new(params, &actions);
+    // Doses before time 0 (a regimen already at steady state) are history: start there.
+    let start_h = actions.first().map_or(0.0, |a| a.time_h.min(0.0));
+    let mut cur = Cursor::with_state(params, &actions, start_h, State::default(), 0.0);
     let mut out = Vec::with_capacity(times_h.len());
     for &t in times_h {
         cur.advance_to(t);
