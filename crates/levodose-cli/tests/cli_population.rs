@@ -126,3 +126,40 @@ fn parameter_file_rows_match_single_subject_runs() {
     assert!(e.contains("column CL"), "{e}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Issue 9 item 9: a CrCl range or a label renal class describes a population; one subject
+/// takes a single value, and unknown classes or both flags are input errors (exit 2).
+#[test]
+fn renal_class_and_crcl_range_for_populations() {
+    let base = [
+        "simulate",
+        "--regimen",
+        "80mg qd",
+        "--days",
+        "5",
+        "--no-profile",
+    ];
+    let with = |extra: &[&str]| {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend_from_slice(extra);
+        run_env(&a, "1")
+    };
+    let (c, _, e) = with(&["--subjects", "50", "--renal", "moderate", "--json"]);
+    assert_eq!(c, 0, "{e}");
+    let (c, _, e) = with(&["--subjects", "50", "--crcl", "30:59"]);
+    assert_eq!(c, 0, "{e}");
+    let (c, _, e) = with(&["--crcl", "30:59"]);
+    assert_eq!(c, 2, "{e}");
+    assert!(e.contains("--subjects"), "{e}");
+    let (c, _, e) = with(&["--subjects", "50", "--renal", "awful"]);
+    assert_eq!(c, 2);
+    assert!(
+        e.contains("mild") && e.contains("moderate") && e.contains("severe"),
+        "{e}"
+    );
+    let (c, _, _) = with(&["--subjects", "50", "--renal", "mild", "--crcl", "45"]);
+    assert_eq!(c, 2);
+    let (c, _, e) = with(&["--subjects", "50", "--comed", "ketoconazole d8-"]);
+    assert_eq!(c, 2, "{e}");
+    assert!(e.contains("ketoconazole d8-"), "{e}");
+}

@@ -6,9 +6,11 @@ use crate::finding::Finding;
 use crate::label::{self, LabelContext};
 use crate::monograph::Monograph;
 use crate::occupancy::{Basis, OccupancyModel, OccupancySummary};
-use crate::pk::{self, actions_from_doses, interval_profile, Cursor, ExposureMetrics, PkParams};
+use crate::pk::{
+    self, actions_with_clearance, interval_profile, Cursor, ExposureMetrics, PkParams,
+};
 use crate::regimen::{self, DoseEvent, Regimen, ResolveContext, Route, TitrationRule};
-use crate::subject::{individual_human, PkOverride, Subject};
+use crate::subject::{individual_human_over, ClearanceChange, PkOverride, Subject};
 use serde::{Deserialize, Serialize};
 
 /// Longest simulation (days).
@@ -116,8 +118,12 @@ pub struct ParametersUsed {
     pub bioavailability: f64,
     pub lag_h: f64,
     pub half_life_h: f64,
-    /// CL / CL_typical from renal function and co-medication.
+    /// CL / CL_typical from renal function and co-medication (day 1).
     pub clearance_factor: f64,
+    /// V / V_typical from renal function.
+    pub volume_factor: f64,
+    /// Clearance changes from co-medications with day ranges (empty if none).
+    pub clearance_changes: Vec<ClearanceChange>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -222,11 +228,42 @@ pub fn steady_state_out(
     })
 }
 
+/// Doses before time 0 for a first segment marked `ss` (already at steady state): enough
+/// intervals to cover 30 half-lives, so the state at time 0 is steady state to 1e-9.
+fn steady_state_history(
+    regimen: &Regimen,
+    ctx: &ResolveContext,
+    params: &PkParams,
+) -> Result<Vec<DoseEvent>> {
+    let Some(seg) = regimen.segments.iter().find(|s| s.steady_state) else {
+        return Ok(Vec::new());
+    };
+    let tau = seg.frequency.tau_h().unwrap_or(24.0);
+    let amount = label::segment_base_mg(seg, ctx).ok_or_else(|| {
+        Error::input(
+            "regimen",
+            format!("segment \"{seg}\" is in mg/kg: give a body weight (--weight-kg)"),
+        )
+    })?;
+    let n = (30.0 * params.half_life_h() / tau)
+        .ceil()
+        .clamp(1.0, 100_000.0) as usize;
+    Ok((1..=n)
+        .rev()
+        .map(|k| DoseEvent {
+            time_h: -(k as f64) * tau,
+            amount_mg: amount,
+            route: seg.route,
+            infusion_h: seg.infusion_h,
+        })
+        .collect())
+}
+
 /// Runs a scenario for one subject.
 pub fn run(m: &Monograph, sc: &Scenario) -> Result<Simulation> {
     sc.validate()?;
     let regimen = parse_regimen(m, &sc.regimen)?;
-    let ind = individual_human(m, &sc.subject, &sc.pk)?;
+    let ind = individual_human_over(m, &sc.subject, &sc.pk, sc.days)?;
     let params = ind.params;
     let basis = sc.occupancy.basis.unwrap_or_default();
     let occ =
@@ -237,7 +274,8 @@ pub fn run(m: &Monograph, sc: &Scenario) -> Result<Simulation> {
         molar_mass_salt: m.salt_molar_mass(),
         days: sc.days,
     };
-    let doses = regimen.events(&ctx)?;
+    let mut doses = regimen.events(&ctx)?;
+    let history = steady_state_history(&regimen, &ctx, &params)?;
     if doses.is_empty() {
         return Err(Error::input(
             "regimen",
@@ -259,7 +297,16 @@ pub fn run(m: &Monograph, sc: &Scenario) -> Result<Simulation> {
     let times: Vec<f64> = (0..=n)
         .map(|i| (i as f64 * sc.step_h).min(horizon))
         .collect();
-    let conc = pk::concentrations(&params, &doses, &times)?;
+    let visible_doses = doses.clone();
+    if !history.is_empty() {
+        doses.splice(0..0, history.iter().copied());
+    }
+    let changes: Vec<(f64, f64)> = ind
+        .clearance_changes
+        .iter()
+        .map(|c| (c.time_h, c.clearance_l_per_h))
+        .collect();
+    let conc = pk::concentrations_with_clearance(&params, &doses, &changes, &times)?;
     let profile = times
         .iter()
         .zip(&conc)
@@ -281,8 +328,9 @@ pub fn run(m: &Monograph, sc: &Scenario) -> Result<Simulation> {
     let end = (last.time_h + tau_last)
         .min(horizon)
         .max(last.time_h + 1e-6);
-    let actions = actions_from_doses(&params, &doses);
-    let mut cur = Cursor::new(&params, &actions);
+    let actions = actions_with_clearance(&params, &doses, &changes);
+    let start_h = doses.first().map(|d| d.time_h.min(0.0)).unwrap_or(0.0);
+    let mut cur = Cursor::with_state(&params, &actions, start_h, Default::default(), 0.0);
     cur.advance_to(last.time_h);
     let li = interval_profile(&cur, end - last.time_h);
     let ExposureMetrics {
@@ -305,6 +353,23 @@ pub fn run(m: &Monograph, sc: &Scenario) -> Result<Simulation> {
     };
 
     let mut notes = ind.notes.clone();
+    if !history.is_empty() {
+        notes.push(format!(
+            "\"ss\": already at steady state on day 1, simulated as {} earlier doses (over 30 half-lives)",
+            history.len()
+        ));
+    }
+    // Steady state under the conditions at the end of the run (after every co-medication change).
+    let mut final_params = params;
+    if let Some(c) = ind.clearance_changes.last() {
+        final_params.clearance_l_per_h = c.clearance_l_per_h;
+        notes.push(format!(
+            "clearance changes during the run ({} changes); the steady state is the one reached under the conditions from day {} on (CL/F {:.2} L/h)",
+            ind.clearance_changes.len(),
+            c.day,
+            c.clearance_l_per_h
+        ));
+    }
     let steady_state = match maint.and_then(|s| s.frequency.tau_h().map(|tau| (s, tau))) {
         Some((seg, tau)) => {
             let dose = DoseEvent {
@@ -313,7 +378,7 @@ pub fn run(m: &Monograph, sc: &Scenario) -> Result<Simulation> {
                 route: seg.route,
                 infusion_h: seg.infusion_h,
             };
-            Some(steady_state_out(&params, &occ, &dose, tau)?)
+            Some(steady_state_out(&final_params, &occ, &dose, tau)?)
         }
         None => {
             notes.push("the last segment is a single dose: no steady state".into());
@@ -363,9 +428,11 @@ pub fn run(m: &Monograph, sc: &Scenario) -> Result<Simulation> {
             lag_h: params.lag_h,
             half_life_h: params.half_life_h(),
             clearance_factor: ind.clearance_factor,
+            volume_factor: ind.volume_factor,
+            clearance_changes: ind.clearance_changes.clone(),
         },
         occupancy_model: occ,
-        dose_events: doses
+        dose_events: visible_doses
             .iter()
             .map(|d| DoseOut {
                 time_h: d.time_h,

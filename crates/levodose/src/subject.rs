@@ -1,14 +1,17 @@
 //! One subject's covariates and the individual PK parameters they imply.
 //!
 //! Clearance by renal function and CYP3A4 co-medication:
-//!   CL = CL_ref [fe rr + g(rr) ((1 - fe - fm) + fm r)]
-//! with fe the renal fraction, rr = CrCl / CrCl_ref, g(rr) = 1 - s (1 - rr) below the reference
-//! (1 above it), fm the CYP3A4 fraction and r the remaining CYP3A4 activity. Without renal or
-//! interaction data in the monograph the corresponding factor is 1.
+//!   CL = CL_ref [fe rr + g(CrCl) ((1 - fe - fm) + fm r)],   V = V_ref v(CrCl)
+//! with fe the renal fraction, rr = CrCl / CrCl_ref (renal clearance follows CrCl), fm the CYP3A4
+//! fraction and r the remaining CYP3A4 activity. Non-renal clearance and volume fall with renal
+//! function as sigmoid Emax curves, g = 1 - Imax_nr s and v = 1 - Imax_v s with
+//! s = 1 / (1 + (CrCl / CrCl50)^hill): the renal-impairment study shows a threshold (normal non-renal
+//! clearance in mild impairment, about 0.7 of normal from moderate down), not a line. Without renal
+//! or interaction data in the monograph the corresponding factor is 1.
 
 use crate::error::{check_range, Error, Result};
 use crate::interactions::{self, ResolvedComed};
-use crate::monograph::Monograph;
+use crate::monograph::{Monograph, RenalModel};
 use crate::pk::PkParams;
 use serde::{Deserialize, Serialize};
 
@@ -37,12 +40,27 @@ pub struct PkOverride {
     pub peripheral_volume_l: Option<f64>,
 }
 
+/// Clearance from a day on (a co-medication with a day range starts, builds up, fades or stops).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ClearanceChange {
+    pub day: u32,
+    pub time_h: f64,
+    pub clearance_l_per_h: f64,
+    /// CL / CL_typical from renal function and co-medication on this day.
+    pub clearance_factor: f64,
+}
+
 /// Individual parameters with the reasons they differ from the typical subject.
 #[derive(Debug, Clone, Serialize)]
 pub struct Individual {
+    /// Parameters on day 1 (co-medications with a later start are not yet active).
     pub params: PkParams,
-    /// CL / CL_typical from renal function and co-medication.
+    /// CL / CL_typical from renal function and co-medication on day 1.
     pub clearance_factor: f64,
+    /// V / V_typical from renal function.
+    pub volume_factor: f64,
+    /// Later clearance changes from co-medications with day ranges (empty if none).
+    pub clearance_changes: Vec<ClearanceChange>,
     pub comedications: Vec<ResolvedComed>,
     pub notes: Vec<String>,
 }
@@ -150,6 +168,29 @@ pub fn typical_human(m: &Monograph, over: &PkOverride) -> Result<PkParams> {
     Ok(p)
 }
 
+/// s(CrCl) = 1 / (1 + (CrCl / CrCl50)^hill): the share of the largest fall reached at this CrCl.
+fn renal_shape(m: &Monograph, crcl_ml_per_min: Option<f64>) -> Option<(f64, &RenalModel)> {
+    let model = m.human.renal_model.as_ref()?;
+    let c = crcl_ml_per_min?;
+    let s = 1.0 / (1.0 + (c.max(0.0) / model.crcl50_ml_per_min.value).powf(model.hill.value));
+    Some((s, model))
+}
+
+/// Non-renal clearance relative to normal renal function, g(CrCl).
+pub fn nonrenal_factor(m: &Monograph, crcl_ml_per_min: Option<f64>) -> f64 {
+    renal_shape(m, crcl_ml_per_min)
+        .map(|(s, model)| 1.0 - model.nonrenal_imax_fraction.value * s)
+        .unwrap_or(1.0)
+}
+
+/// Apparent volume relative to normal renal function, v(CrCl) (a derived covariate; see the
+/// monograph note of `volume_imax_fraction`).
+pub fn volume_factor(m: &Monograph, crcl_ml_per_min: Option<f64>) -> f64 {
+    renal_shape(m, crcl_ml_per_min)
+        .map(|(s, model)| 1.0 - model.volume_imax_fraction.value * s)
+        .unwrap_or(1.0)
+}
+
 /// Clearance multiplier for renal function `crcl` and remaining CYP3A4 activity `r`.
 pub fn clearance_factor(m: &Monograph, crcl_ml_per_min: Option<f64>, r: f64) -> f64 {
     let h = &m.human;
@@ -159,18 +200,11 @@ pub fn clearance_factor(m: &Monograph, crcl_ml_per_min: Option<f64>, r: f64) -> 
         .as_ref()
         .map(|v| v.value)
         .unwrap_or(0.0);
-    let (rr, g) = match (crcl_ml_per_min, &h.crcl_reference_ml_per_min) {
-        (Some(c), Some(reference)) => {
-            let rr = c / reference.value;
-            let s = h
-                .nonrenal_crcl_slope_fraction
-                .as_ref()
-                .map(|v| v.value)
-                .unwrap_or(0.0);
-            (rr, if rr < 1.0 { 1.0 - s * (1.0 - rr) } else { 1.0 })
-        }
-        _ => (1.0, 1.0),
+    let rr = match (crcl_ml_per_min, &h.crcl_reference_ml_per_min) {
+        (Some(c), Some(reference)) => c / reference.value,
+        _ => 1.0,
     };
+    let g = nonrenal_factor(m, crcl_ml_per_min);
     fe * rr + g * ((1.0 - fe - fm) + fm * r)
 }
 
@@ -191,15 +225,61 @@ pub fn checked_clearance_factor(
     Ok(factor)
 }
 
-/// Individual human parameters for `subject`.
+/// Individual human parameters for `subject` over a run of `days` days.
 pub fn individual_human(m: &Monograph, subject: &Subject, over: &PkOverride) -> Result<Individual> {
+    individual_human_over(m, subject, over, 1)
+}
+
+/// `individual_human` with the clearance schedule of co-medications with day ranges over `days`.
+pub fn individual_human_over(
+    m: &Monograph,
+    subject: &Subject,
+    over: &PkOverride,
+    days: u32,
+) -> Result<Individual> {
     subject.validate()?;
-    let mut params = typical_human(m, over)?;
+    let typical = typical_human(m, over)?;
     let comeds = interactions::resolve(m, &subject.comedications)?;
-    // r may dip a hair below 0 when an observed ratio slightly exceeds what fm allows: the
-    // observed ratio wins, and the clearance factor is checked to stay positive below.
-    let r = interactions::combined_activity(&comeds);
-    let factor = checked_clearance_factor(m, subject.crcl_ml_per_min, r)?;
+    let crcl = subject.crcl_ml_per_min;
+    let onset = interactions::onset_days(m);
+    let day_factor = |day: u32| {
+        checked_clearance_factor(m, crcl, interactions::activity_on_day(&comeds, day, onset))
+    };
+    let factor = day_factor(1)?;
+    let v_factor = volume_factor(m, crcl);
+    let mut changes = Vec::new();
+    let mut last = factor;
+    for day in 2..=days.max(1) {
+        let f = day_factor(day)?;
+        if (f - last).abs() > 1e-12 {
+            changes.push(ClearanceChange {
+                day,
+                time_h: (day - 1) as f64 * 24.0,
+                clearance_l_per_h: typical.clearance_l_per_h * f,
+                clearance_factor: f,
+            });
+            last = f;
+        }
+    }
+    let mut params = typical;
+    params.clearance_l_per_h *= factor;
+    params.volume_l *= v_factor;
+    Ok(Individual {
+        params,
+        clearance_factor: factor,
+        volume_factor: v_factor,
+        clearance_changes: changes,
+        notes: individual_notes(m, subject, &comeds, v_factor),
+        comedications: comeds,
+    })
+}
+
+fn individual_notes(
+    m: &Monograph,
+    subject: &Subject,
+    comeds: &[ResolvedComed],
+    v_factor: f64,
+) -> Vec<String> {
     let mut notes = Vec::new();
     if subject.crcl_ml_per_min.is_some() && m.human.crcl_reference_ml_per_min.is_none() {
         notes.push(format!(
@@ -207,10 +287,14 @@ pub fn individual_human(m: &Monograph, subject: &Subject, over: &PkOverride) -> 
             m.compound.name
         ));
     }
-    for c in &comeds {
-        if c.cyp3a4_activity.is_some() {
-            notes.push(format!("{}: {}", c.name, c.basis));
-        }
+    if (v_factor - 1.0).abs() > 1e-9 {
+        notes.push(format!(
+            "V/F x {v_factor:.3} at CrCl {} mL/min: derived covariate fitted to the renal-impairment half-lives (monograph human.renal_model)",
+            subject.crcl_ml_per_min.unwrap_or(f64::NAN)
+        ));
+    }
+    for c in comeds.iter().filter(|c| c.cyp3a4_activity.is_some()) {
+        notes.push(format!("{}: {}", c.label(), c.basis));
     }
     if comeds
         .iter()
@@ -222,11 +306,5 @@ pub fn individual_human(m: &Monograph, subject: &Subject, over: &PkOverride) -> 
             "several CYP3A4 perpetrators: remaining activities multiplied (an assumption)".into(),
         );
     }
-    params.clearance_l_per_h *= factor;
-    Ok(Individual {
-        params,
-        clearance_factor: factor,
-        comedications: comeds,
-        notes,
-    })
+    notes
 }

@@ -1,11 +1,11 @@
-//! The typical human parameters reproduce the published figures they were derived from
+//! Calibration checks: the typical human parameters reproduce the published figures they were derived from
 //! (LABEL steady state at 120 mg qd, Tmax 6-8 h, half-life about 12 h), read from the monograph.
 
 use levodose::monograph;
 use levodose::simulate::{run, Scenario};
 
 #[test]
-fn steady_state_at_120mg_matches_label() {
+fn calibration_check_steady_state_at_120mg_matches_label() {
     let m = monograph::builtin("levomilnacipran").unwrap();
     let check = m.human.steady_state_check.as_ref().unwrap();
     let sc = Scenario {

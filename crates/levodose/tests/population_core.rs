@@ -454,3 +454,41 @@ fn profile_bands_beyond_the_memory_budget_are_an_input_error() {
     assert!(population::check_profile_budget(limit / points, &big).is_ok());
     assert!(population::check_profile_budget(limit / points + 1, &big).is_err());
 }
+
+/// Issue 9 item 9: a renal class spreads subjects uniformly over the label's band (not copies
+/// of one CrCl), and their volume and clearance follow the renal model.
+#[test]
+fn renal_class_population_spans_the_label_band() {
+    use levodose::population::covariates::{parse_crcl, renal_class_band, CrclChoice};
+    let m = builtin("levomilnacipran").unwrap();
+    let band = renal_class_band(&m, "moderate").unwrap();
+    assert_eq!(
+        band,
+        CrclChoice::Range {
+            min: 30.0,
+            max: 60.0
+        }
+    );
+    assert_eq!(
+        parse_crcl("30:59").unwrap(),
+        CrclChoice::Range {
+            min: 30.0,
+            max: 59.0
+        }
+    );
+    assert_eq!(parse_crcl("45").unwrap(), CrclChoice::Value(45.0));
+    assert!(parse_crcl("59:30").is_err() && parse_crcl("a:b").is_err());
+    let mut spec = SampleSpec::from_monograph(&m, 2000, 3).unwrap();
+    spec.covariates.crcl_ml_per_min = band.covariate();
+    let subjects = population::sample(&m, &spec).unwrap();
+    let crcl: Vec<f64> = subjects
+        .iter()
+        .map(|s| s.crcl_ml_per_min.unwrap())
+        .collect();
+    assert!(crcl.iter().all(|&c| (30.0..60.0).contains(&c)));
+    // Uniform on [30, 60): mean 45, SD 30 / sqrt(12) = 8.66; each third holds about a third.
+    let mean = crcl.iter().sum::<f64>() / crcl.len() as f64;
+    assert!((mean - 45.0).abs() < 1.0, "mean {mean}");
+    let low = crcl.iter().filter(|&&c| c < 40.0).count() as f64 / crcl.len() as f64;
+    assert!((low - 1.0 / 3.0).abs() < 0.05, "share below 40: {low}");
+}

@@ -129,6 +129,7 @@ fn arb_segment() -> impl Strategy<Value = Segment> {
                     end: len.map(|l| start + l),
                 },
                 salt,
+                steady_state: false,
             }
         })
 }

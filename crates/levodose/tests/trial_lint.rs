@@ -67,3 +67,23 @@ fn bad_input_names_the_field() {
         .to_string();
     assert!(e.contains("trial.primary_week"), "{e}");
 }
+
+/// Issue 8 item 1 for trial arms: a titration whose middle segment exceeds the label maximum is
+/// flagged, naming the segment, even when the arm ends on an on-label dose.
+#[test]
+fn titration_middle_segment_above_label_max_is_flagged() {
+    let m = builtin("levomilnacipran").unwrap();
+    let bad = SEED_TRIAL.replace(
+        "titration = \"label-titration:40\"",
+        "titration = \"20mg qd d1-2; 40mg qd d3-4; 200mg qd d5-30; 40mg qd d31-\"",
+    );
+    assert_ne!(bad, SEED_TRIAL);
+    let f: Vec<_> = lint_trial_str(&bad, &m)
+        .into_iter()
+        .filter(|f| f.code == "trial_dose_outside_label")
+        .collect();
+    assert!(
+        f.iter().any(|f| f.message.contains("200mg po qd d5-30")),
+        "{f:?}"
+    );
+}

@@ -71,6 +71,7 @@ pub fn run(args: Args) -> CliResult {
             println!("{:<kw$}    note: {}", "", r.note);
         }
     }
+    print_comedications(&m);
     println!("\nReferences:");
     for (k, r) in &m.references {
         println!(
@@ -84,4 +85,44 @@ pub fn run(args: Args) -> CliResult {
         );
     }
     Ok(())
+}
+
+/// Co-medications by class with their source and the class model's predicted AUC ratio beside
+/// any observed one (so a reader sees which ratio is measured and which predicted).
+fn print_comedications(m: &Monograph) {
+    let Some(inter) = &m.interactions else {
+        return;
+    };
+    let names: Vec<String> = inter.comedications.iter().map(|c| c.name.clone()).collect();
+    let Ok(resolved) = levodose::interactions::resolve(m, &names) else {
+        return;
+    };
+    let mut classes: Vec<_> = inter.comedications.iter().map(|c| c.class).collect();
+    classes.sort();
+    classes.dedup();
+    println!(
+        "\nCo-medications by class (predicted: class model; observed: levomilnacipran study):"
+    );
+    for class in classes {
+        let r = inter
+            .class_activity_ratio
+            .get(class.key())
+            .map(|v| format!(" r = {} ({}, {})", v.value, v.source, v.status))
+            .unwrap_or_default();
+        println!("  {}{r}", class.key());
+        for (c, res) in inter.comedications.iter().zip(&resolved) {
+            if c.class != class {
+                continue;
+            }
+            let predicted = res
+                .predicted_auc_ratio
+                .map(|p| format!("predicted AUC ratio {p:.2}"))
+                .unwrap_or_else(|| "no PK change modelled".into());
+            let observed = res
+                .observed_auc_ratio
+                .map(|o| format!("; observed {o}"))
+                .unwrap_or_default();
+            println!("    {:<18} {predicted}{observed}  [{}]", c.name, c.source);
+        }
+    }
 }

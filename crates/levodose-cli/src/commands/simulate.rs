@@ -5,6 +5,7 @@ use crate::output::{pct, print_json, to_json, write_files};
 use crate::plot::Chart;
 use levodose::monograph::Monograph;
 use levodose::occupancy::Basis;
+use levodose::population::covariates::{parse_crcl, renal_class_band, CrclChoice};
 use levodose::simulate::{self, Scenario, Simulation};
 use std::path::PathBuf;
 
@@ -20,6 +21,8 @@ Examples:
   levodose simulate --regimen label-titration --days 14
   levodose simulate --regimen \"120mg qd\" --days 14 --json
   levodose simulate --regimen \"80mg qd\" --crcl 45 --comed ketoconazole
+  levodose simulate --regimen \"120mg qd ss\" --comed \"ketoconazole d8-\" --days 21
+  levodose simulate --regimen \"80mg qd\" --subjects 500 --renal moderate
   levodose simulate examples/desolve_reference.toml --json
   levodose simulate --regimen label-titration --out results/";
 
@@ -43,9 +46,12 @@ pub struct Args {
     /// Output grid step in hours (0.01-24; default 1).
     #[arg(long)]
     pub step_h: Option<f64>,
-    /// Creatinine clearance, mL/min (0-250).
+    /// Creatinine clearance, mL/min (0-250), or a range for populations (--crcl 30:59, uniform).
     #[arg(long)]
-    pub crcl: Option<f64>,
+    pub crcl: Option<String>,
+    /// Renal class for populations: mild, moderate or severe (CrCl bands of the label, uniform).
+    #[arg(long)]
+    pub renal: Option<String>,
     /// Body weight, kg (for mg/kg doses).
     #[arg(long)]
     pub weight_kg: Option<f64>,
@@ -104,8 +110,10 @@ pub fn scenario_from_args(args: &Args) -> CliResult<Scenario> {
     if let Some(s) = args.step_h {
         sc.step_h = s;
     }
-    if args.crcl.is_some() {
-        sc.subject.crcl_ml_per_min = args.crcl;
+    if let Some(text) = &args.crcl {
+        if let CrclChoice::Value(v) = parse_crcl(text)? {
+            sc.subject.crcl_ml_per_min = Some(v);
+        }
     }
     if args.weight_kg.is_some() {
         sc.subject.weight_kg = args.weight_kg;
@@ -122,13 +130,31 @@ pub fn scenario_from_args(args: &Args) -> CliResult<Scenario> {
     Ok(sc)
 }
 
+/// Renal function from `--crcl` (value or range) or `--renal` (label class); not both.
+pub fn crcl_choice(args: &Args, m: &Monograph) -> CliResult<Option<CrclChoice>> {
+    match (&args.crcl, &args.renal) {
+        (Some(_), Some(_)) => Err(CliError::input(
+            "--crcl and --renal: give one of them (--renal CLASS is a CrCl range from the label)",
+        )),
+        (Some(text), None) => Ok(Some(parse_crcl(text)?)),
+        (None, Some(class)) => Ok(Some(renal_class_band(m, class)?)),
+        (None, None) => Ok(None),
+    }
+}
+
 pub fn run(args: Args) -> CliResult {
     let sc = scenario_from_args(&args)?;
     let m: Monograph = super::facts::load(&sc.compound, args.monograph.as_ref())?;
     // Targets are checked first, so a malformed one is an error whatever the mode.
     let targets = levodose::target::parse_all(&args.target)?;
+    let crcl = crcl_choice(&args, &m)?;
     if args.subjects.is_some() || args.parameters.is_some() {
-        return super::simulate_population::run(&args, sc, &m, &targets);
+        return super::simulate_population::run(&args, sc, &m, &targets, crcl);
+    }
+    if matches!(crcl, Some(CrclChoice::Range { .. })) {
+        return Err(CliError::input(
+            "--crcl range / --renal class: describes a population; add --subjects N (one subject takes --crcl VALUE)",
+        ));
     }
     reject_population_flags(&args)?;
     let sim = simulate::run(&m, &sc)?;

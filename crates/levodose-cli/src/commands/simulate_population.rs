@@ -5,6 +5,7 @@ use crate::error::{CliError, CliResult};
 use crate::output::{file_names, print_json, to_json, write_files};
 use crate::plot::Chart;
 use levodose::monograph::Monograph;
+use levodose::population::covariates::CrclChoice;
 use levodose::population::{self, Covariate, PopulationSummary, RunOptions, SampleSpec};
 use levodose::simulate::{self, Scenario};
 
@@ -13,6 +14,7 @@ pub fn run(
     scenario: Scenario,
     monograph: &Monograph,
     targets: &[levodose::target::Target],
+    crcl: Option<CrclChoice>,
 ) -> CliResult {
     let m = monograph;
     let sc = scenario;
@@ -64,8 +66,14 @@ pub fn run(
             }
             let seed = args.seed.unwrap_or(1);
             let mut spec = SampleSpec::from_monograph(m, n, seed)?;
-            if let Some(c) = sc.subject.crcl_ml_per_min {
-                spec.covariates.crcl_ml_per_min = Covariate::Fixed { value: c };
+            if let Some(choice) = crcl {
+                spec.covariates.crcl_ml_per_min = choice.covariate();
+                if let CrclChoice::Range { min, max } = choice {
+                    spec.covariates.note = format!(
+                        "{}; CrCl uniform on [{min}, {max}) mL/min",
+                        spec.covariates.note
+                    );
+                }
             }
             if let Some(w) = sc.subject.weight_kg {
                 spec.covariates.weight_kg = Covariate::Fixed { value: w };

@@ -37,7 +37,8 @@ pub fn daily_mg(seg: &Segment, ctx: &ResolveContext) -> Option<f64> {
 }
 
 /// The maximum maintenance dose (mg/day) the label allows for this context, with the rule's
-/// code and source; None where the label does not recommend use at all (ESRD).
+/// code and source; None where the label does not recommend use at all (ESRD). Co-medications
+/// count whatever their days (the cap for the time they are taken).
 pub fn dose_cap(
     m: &Monograph,
     crcl: Option<f64>,
@@ -78,104 +79,148 @@ pub fn dose_cap(
     Some(cap)
 }
 
-fn renal_band(label: &Label, crcl: f64) -> Option<&crate::monograph::RenalCap> {
+/// The label's renal band containing `crcl` (bands are [min, max)).
+pub fn renal_band(label: &Label, crcl: f64) -> Option<&crate::monograph::RenalCap> {
     label
         .renal
         .iter()
         .find(|b| crcl >= b.crcl_min_ml_per_min && crcl < b.crcl_max_ml_per_min)
 }
 
+/// A segment with its daily free-base dose, in time order.
+struct Dosed<'a> {
+    seg: &'a Segment,
+    mg: Option<f64>,
+}
+
 /// Applies every label rule to the regimen.
 pub fn check(m: &Monograph, regimen: &Regimen, ctx: &LabelContext<'_>) -> Vec<Finding> {
-    let mut out = Vec::new();
     let Some(label) = &m.label else {
-        return out;
+        return Vec::new();
     };
-    let src = label.source.clone();
     if ctx.species != "human" {
-        out.push(Finding::new(
+        return vec![Finding::new(
             "label_not_applicable",
             Severity::Info,
             format!(
                 "label rules apply to humans; they are not checked for {}",
                 ctx.species
             ),
-            src,
-        ));
-        return out;
+            label.source.clone(),
+        )];
     }
     let mut segs: Vec<&Segment> = regimen.segments.iter().collect();
     segs.sort_by_key(|s| s.days.start);
-    let maintenance = segs.last().copied();
-    let maint_mg = maintenance.and_then(|s| daily_mg(s, &ctx.resolve));
+    let dosed: Vec<Dosed> = segs
+        .iter()
+        .map(|s| Dosed {
+            seg: s,
+            mg: daily_mg(s, &ctx.resolve),
+        })
+        .collect();
+    let mut out = Vec::new();
+    out.extend(check_caps(label, &dosed, ctx));
+    out.extend(check_maintenance_range(label, &dosed));
+    out.extend(check_comedications(m, label, ctx));
+    out.extend(check_start_and_titration(label, &dosed));
+    out.extend(check_frequency(label, &dosed));
+    out.extend(check_taper(label, &dosed));
+    out
+}
 
-    // Caps on the maintenance dose.
-    if let Some(mg) = maint_mg {
-        let max = label.max_maintenance_mg.value;
-        if mg > max {
+fn segment_name(seg: &Segment) -> String {
+    format!("segment \"{seg}\"")
+}
+
+/// Every cap (label maximum, renal band, strong CYP3A4 inhibitor) against every segment; each
+/// finding names the segment and, for the inhibitor cap, the day to reduce from.
+fn check_caps(label: &Label, dosed: &[Dosed], ctx: &LabelContext<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let max = label.max_maintenance_mg.value;
+    let band = ctx
+        .crcl_ml_per_min
+        .and_then(|c| renal_band(label, c).map(|b| (c, b)));
+    if let Some((c, b)) = band {
+        if b.not_recommended {
+            out.push(Finding::new(
+                "renal_not_recommended",
+                Severity::Error,
+                format!("CrCl {c} mL/min: {}", b.note),
+                b.source.clone(),
+            ));
+        }
+    }
+    let inhibitors: Vec<&ResolvedComed> = ctx
+        .comedications
+        .iter()
+        .filter(|c| c.class == ComedClass::StrongCyp3a4Inhibitor)
+        .collect();
+    for d in dosed {
+        let Some(mg) = d.mg else { continue };
+        let name = segment_name(d.seg);
+        if mg > max + 1e-9 {
             out.push(Finding::new(
                 "dose_above_label_max",
                 Severity::Error,
-                format!("maintenance dose {mg} mg/day is above the label maximum of {max} mg once daily"),
-                src.clone(),
+                format!("{name}: {mg} mg/day is above the label maximum of {max} mg once daily"),
+                label.max_maintenance_mg.source.clone(),
             ));
         }
-        if mg < label.min_maintenance_mg.value {
-            out.push(Finding::new(
-                "below_label_range",
-                Severity::Info,
-                format!(
-                    "maintenance dose {mg} mg/day is below the label range {}-{max} mg",
-                    label.min_maintenance_mg.value
-                ),
-                src.clone(),
-            ));
-        }
-        if let Some(c) = ctx.crcl_ml_per_min {
-            if let Some(band) = renal_band(label, c) {
-                if band.not_recommended {
+        if let Some((c, b)) = band {
+            if let (Some(cap), false) = (b.max_dose_mg, b.not_recommended) {
+                if mg > cap + 1e-9 {
                     out.push(Finding::new(
-                        "renal_not_recommended",
+                        "renal_cap_exceeded",
                         Severity::Error,
-                        format!("CrCl {c} mL/min: {}", band.note),
-                        band.source.clone(),
+                        format!("{name}: {mg} mg/day exceeds the renal cap of {cap} mg once daily at CrCl {c} mL/min ({}); reduce to {cap} mg from day {}", b.note, d.seg.days.start),
+                        b.source.clone(),
                     ));
-                } else if let Some(cap) = band.max_dose_mg {
-                    if mg > cap {
-                        out.push(Finding::new(
-                            "renal_cap_exceeded",
-                            Severity::Error,
-                            format!("maintenance dose {mg} mg/day exceeds the renal cap of {cap} mg once daily at CrCl {c} mL/min ({})", band.note),
-                            band.source.clone(),
-                        ));
-                    }
                 }
             }
         }
-        if ctx
-            .comedications
+        let cap = label.strong_cyp3a4_inhibitor_max_mg.value;
+        if mg <= cap + 1e-9 {
+            continue;
+        }
+        let hits: Vec<(&ResolvedComed, u32)> = inhibitors
             .iter()
-            .any(|c| c.class == ComedClass::StrongCyp3a4Inhibitor)
-        {
-            let cap = label.strong_cyp3a4_inhibitor_max_mg.value;
-            if mg > cap {
-                let names: Vec<&str> = ctx
-                    .comedications
-                    .iter()
-                    .filter(|c| c.class == ComedClass::StrongCyp3a4Inhibitor)
-                    .map(|c| c.name.as_str())
-                    .collect();
-                out.push(Finding::new(
-                    "cyp3a4_inhibitor_cap_exceeded",
-                    Severity::Error,
-                    format!("maintenance dose {mg} mg/day exceeds {cap} mg once daily, the cap with a strong CYP3A4 inhibitor ({})", names.join(", ")),
-                    label.strong_cyp3a4_inhibitor_max_mg.source.clone(),
-                ));
-            }
+            .filter_map(|c| c.first_common_day(&d.seg.days).map(|day| (*c, day)))
+            .collect();
+        if let Some(from) = hits.iter().map(|h| h.1).min() {
+            let names: Vec<String> = hits.iter().map(|h| h.0.label()).collect();
+            out.push(Finding::new(
+                "cyp3a4_inhibitor_cap_exceeded",
+                Severity::Error,
+                format!("{name}: {mg} mg/day exceeds {cap} mg once daily, the cap with a strong CYP3A4 inhibitor ({}); reduce to {cap} mg from day {from}", names.join(", ")),
+                label.strong_cyp3a4_inhibitor_max_mg.source.clone(),
+            ));
         }
     }
+    out
+}
 
-    // Contraindicated co-medications.
+/// The maintenance (last) dose below the label range.
+fn check_maintenance_range(label: &Label, dosed: &[Dosed]) -> Vec<Finding> {
+    let Some(mg) = dosed.last().and_then(|d| d.mg) else {
+        return Vec::new();
+    };
+    if mg >= label.min_maintenance_mg.value {
+        return Vec::new();
+    }
+    vec![Finding::new(
+        "below_label_range",
+        Severity::Info,
+        format!(
+            "maintenance dose {mg} mg/day is below the label range {}-{} mg",
+            label.min_maintenance_mg.value, label.max_maintenance_mg.value
+        ),
+        label.min_maintenance_mg.source.clone(),
+    )]
+}
+
+/// Contraindicated co-medications (MAOIs and others) and alcohol (ER dose dumping).
+fn check_comedications(m: &Monograph, label: &Label, ctx: &LabelContext<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
     for c in ctx.comedications {
         if c.class == ComedClass::Maoi {
             out.push(Finding::new(
@@ -187,6 +232,13 @@ pub fn check(m: &Monograph, regimen: &Regimen, ctx: &LabelContext<'_>) -> Vec<Fi
                 ),
                 c.source.clone(),
             ));
+        } else if c.class == ComedClass::Alcohol {
+            out.push(Finding::new(
+                "alcohol_dose_dumping",
+                Severity::Warning,
+                format!("{}: {}", c.label(), comed_note(m, &c.name)),
+                c.source.clone(),
+            ));
         } else if c.contraindicated {
             out.push(Finding::new(
                 "contraindicated_comedication",
@@ -196,10 +248,70 @@ pub fn check(m: &Monograph, regimen: &Regimen, ctx: &LabelContext<'_>) -> Vec<Fi
             ));
         }
     }
+    out.extend(check_renal_with_inhibitor(m, label, ctx));
+    out
+}
 
-    // Start dose and titration pace.
-    if let Some(first) = segs.first() {
-        if let Some(mg) = daily_mg(first, &ctx.resolve) {
+fn comed_note(m: &Monograph, name: &str) -> String {
+    m.interactions
+        .as_ref()
+        .and_then(|i| i.comedications.iter().find(|c| c.name == name))
+        .map(|c| c.note.clone())
+        .unwrap_or_default()
+}
+
+/// Renal impairment together with a strong CYP3A4 inhibitor: never studied, and the predicted
+/// exposure exceeds every studied condition (the worst studied is the larger of the severe
+/// renal group's and the index inhibitor's observed AUC ratio).
+fn check_renal_with_inhibitor(
+    m: &Monograph,
+    label: &Label,
+    ctx: &LabelContext<'_>,
+) -> Vec<Finding> {
+    let Some(c) = ctx.crcl_ml_per_min else {
+        return Vec::new();
+    };
+    let impaired = renal_band(label, c).is_some();
+    let strong: Vec<&ResolvedComed> = ctx
+        .comedications
+        .iter()
+        .filter(|x| x.class == ComedClass::StrongCyp3a4Inhibitor)
+        .collect();
+    if !impaired || strong.is_empty() {
+        return Vec::new();
+    }
+    let r = crate::interactions::combined_activity(ctx.comedications);
+    let predicted = 1.0 / crate::subject::clearance_factor(m, Some(c), r);
+    let studied = m
+        .human
+        .renal_impairment
+        .iter()
+        .map(|g| g.auc_ratio.value)
+        .chain(strong.iter().filter_map(|s| s.observed_auc_ratio))
+        .fold(f64::NAN, f64::max);
+    let names: Vec<String> = strong.iter().map(|s| s.label()).collect();
+    let exceeds = if studied.is_finite() && predicted > studied {
+        format!(", above every studied condition (largest observed AUC ratio {studied:.2})")
+    } else {
+        String::new()
+    };
+    vec![Finding::new(
+        "renal_and_strong_inhibitor_not_studied",
+        Severity::Warning,
+        format!(
+            "CrCl {c} mL/min with a strong CYP3A4 inhibitor ({}): the combination was not studied; predicted AUC ratio {predicted:.2} vs normal renal function without the inhibitor{exceeds}",
+            names.join(", ")
+        ),
+        label.source.clone(),
+    )]
+}
+
+/// Start dose and titration pace. A first segment marked `ss` (already at steady state) has no
+/// titration history: it raises no start finding.
+fn check_start_and_titration(label: &Label, dosed: &[Dosed]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(first) = dosed.first() {
+        if let (Some(mg), false) = (first.mg, first.seg.steady_state) {
             if mg > label.start_dose_mg.value {
                 out.push(Finding::new(
                     "start_above_label",
@@ -215,9 +327,9 @@ pub fn check(m: &Monograph, regimen: &Regimen, ctx: &LabelContext<'_>) -> Vec<Fi
     }
     let step = label.titration_step_mg.value;
     let interval = label.titration_min_interval_days.value;
-    for w in segs.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        let (Some(ma), Some(mb)) = (daily_mg(a, &ctx.resolve), daily_mg(b, &ctx.resolve)) else {
+    for w in dosed.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        let (Some(ma), Some(mb)) = (a.mg, b.mg) else {
             continue;
         };
         if mb <= ma {
@@ -227,49 +339,64 @@ pub fn check(m: &Monograph, regimen: &Regimen, ctx: &LabelContext<'_>) -> Vec<Fi
             out.push(Finding::new(
                 "titration_step_too_large",
                 Severity::Warning,
-                format!("day {}: increase from {ma} to {mb} mg/day is larger than the label's {step} mg steps", b.days.start),
+                format!("day {}: increase from {ma} to {mb} mg/day is larger than the label's {step} mg steps", b.seg.days.start),
                 label.titration_step_mg.source.clone(),
             ));
         }
-        let held = b.days.start.saturating_sub(a.days.start) as f64;
-        if held < interval {
+        let held = b.seg.days.start.saturating_sub(a.seg.days.start) as f64;
+        if held < interval && !a.seg.steady_state {
             out.push(Finding::new(
                 "titration_too_fast",
                 Severity::Warning,
-                format!("day {}: dose raised after {held} day(s); the label allows increases at intervals of {interval} or more days", b.days.start),
+                format!("day {}: dose raised after {held} day(s); the label allows increases at intervals of {interval} or more days", b.seg.days.start),
                 label.titration_min_interval_days.source.clone(),
             ));
         }
     }
-    for s in &segs {
-        if let Frequency::EveryHours(h) = s.frequency {
-            if h != 24.0 {
-                out.push(Finding::new(
-                    "not_once_daily",
-                    Severity::Warning,
-                    format!(
-                        "segment \"{s}\" is not once daily; the ER capsule is labelled once daily"
-                    ),
-                    src.clone(),
-                ));
-            }
-        }
-    }
+    out
+}
 
-    // Stopping without a taper.
-    if let (Some(last), Some(mg)) = (maintenance, maint_mg) {
-        if last.days.end.is_some() && mg >= label.min_maintenance_mg.value {
-            out.push(Finding::new(
-                "stopped_without_taper",
+fn check_frequency(label: &Label, dosed: &[Dosed]) -> Vec<Finding> {
+    dosed
+        .iter()
+        .filter(|d| matches!(d.seg.frequency, Frequency::EveryHours(h) if h != 24.0))
+        .map(|d| {
+            Finding::new(
+                "not_once_daily",
                 Severity::Warning,
                 format!(
-                    "the regimen stops {mg} mg/day on day {} without a down-taper: {}",
-                    last.days.end.unwrap_or(0),
-                    label.taper.text
+                    "{} is not once daily; the ER capsule is labelled once daily",
+                    segment_name(d.seg)
                 ),
-                label.taper.source.clone(),
-            ));
-        }
+                label.source.clone(),
+            )
+        })
+        .collect()
+}
+
+/// Stopping without a taper: the last segment ends at a maintenance dose that was not reached by
+/// stepping down (a lower last dose after a higher one is a taper).
+fn check_taper(label: &Label, dosed: &[Dosed]) -> Vec<Finding> {
+    let Some(last) = dosed.last() else {
+        return Vec::new();
+    };
+    let (Some(end), Some(mg)) = (last.seg.days.end, last.mg) else {
+        return Vec::new();
+    };
+    let stepped_down = dosed.len() >= 2
+        && dosed[dosed.len() - 2]
+            .mg
+            .is_some_and(|prev| prev > mg + 1e-9);
+    if stepped_down || mg < label.min_maintenance_mg.value {
+        return Vec::new();
     }
-    out
+    vec![Finding::new(
+        "stopped_without_taper",
+        Severity::Warning,
+        format!(
+            "the regimen stops {mg} mg/day on day {end} without a down-taper: {}",
+            label.taper.text
+        ),
+        label.taper.source.clone(),
+    )]
 }

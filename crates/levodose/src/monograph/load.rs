@@ -301,14 +301,11 @@ fn validate(m: &Monograph, file: &str) -> Result<()> {
                     format!("\"{}\" is not in [references]", c.source),
                 ));
             }
-            if c.class.is_cyp3a4()
-                && c.observed_auc_ratio.is_none()
-                && !inter.class_activity_ratio.contains_key(c.class.key())
-            {
+            if c.class.is_cyp3a4() && !inter.class_activity_ratio.contains_key(c.class.key()) {
                 return Err(err(
                     &format!("interactions.comedications[{}]", c.name),
                     format!(
-                        "no observed_auc_ratio and no class_activity_ratio.{} for the static model",
+                        "no class_activity_ratio.{} for its class (every CYP3A4 prediction uses the class model)",
                         c.class.key()
                     ),
                 ));

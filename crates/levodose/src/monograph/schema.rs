@@ -84,9 +84,9 @@ pub struct HumanPk {
     pub renal_fraction: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crcl_reference_ml_per_min: Option<Value>,
-    /// Non-renal clearance factor g(CrCl) = 1 - s * (1 - CrCl/CrCl_ref) below the reference.
+    /// How non-renal clearance and volume change with CrCl (sigmoid Emax; `subject`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nonrenal_crcl_slope_fraction: Option<Value>,
+    pub renal_model: Option<RenalModel>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fm_cyp3a4_fraction: Option<Value>,
     /// Published checks that the parameters must reproduce (tests read these).
@@ -97,6 +97,9 @@ pub struct HumanPk {
     pub tmax_high_h: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steady_state_check: Option<SteadyStateCheck>,
+    /// A published single-dose study not used in fitting (validation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub single_dose_check: Option<SingleDoseCheck>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub renal_impairment: Vec<RenalGroup>,
 }
@@ -111,13 +114,39 @@ pub struct SteadyStateCheck {
     pub auc_tau_ng_h_per_ml: Value,
 }
 
-/// A renal-impairment group from a published PK study: its CrCl and AUC ratio to normal.
+/// A published single-dose study: exposure after one dose (validation data).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SingleDoseCheck {
+    pub dose_mg: Value,
+    pub cmax_ng_per_ml: Value,
+    pub auc_inf_ng_h_per_ml: Value,
+    pub half_life_h: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renal_clearance_ml_per_min: Option<Value>,
+}
+
+/// Renal function beyond the renal route: non-renal clearance and volume as sigmoid Emax
+/// functions of CrCl, g = 1 - Imax_nr s and v = 1 - Imax_v s with s = 1 / (1 + (CrCl/CrCl50)^hill).
+/// A sigmoid rather than a line because the published groups show a threshold.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenalModel {
+    pub nonrenal_imax_fraction: Value,
+    pub crcl50_ml_per_min: Value,
+    pub hill: Value,
+    pub volume_imax_fraction: Value,
+}
+
+/// A renal-impairment group from a published PK study: its CrCl and ratios to normal.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RenalGroup {
     pub group: String,
     pub crcl_ml_per_min: Value,
     pub auc_ratio: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub half_life_ratio: Option<Value>,
 }
 
 /// Transporter affinities and the occupancy basis.
@@ -156,6 +185,9 @@ pub struct Label {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RenalCap {
+    /// Class name used by `--renal` (mild, moderate, severe, esrd).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
     pub crcl_min_ml_per_min: f64,
     pub crcl_max_ml_per_min: f64,
     #[serde(default)]
@@ -185,7 +217,11 @@ pub enum ComedClass {
     StrongCyp3a4Inducer,
     ModerateCyp3a4Inducer,
     WeakCyp3a4Inducer,
+    /// Inducers stronger than the carbamazepine-calibrated strong class (rifampin).
+    RifampinClassCyp3a4Inducer,
     Maoi,
+    /// Ethanol: a formulation interaction (dose dumping of the ER capsule), not a CYP3A4 one.
+    Alcohol,
 }
 
 impl ComedClass {
@@ -197,17 +233,32 @@ impl ComedClass {
             ComedClass::StrongCyp3a4Inducer => "strong_cyp3a4_inducer",
             ComedClass::ModerateCyp3a4Inducer => "moderate_cyp3a4_inducer",
             ComedClass::WeakCyp3a4Inducer => "weak_cyp3a4_inducer",
+            ComedClass::RifampinClassCyp3a4Inducer => "rifampin_class_cyp3a4_inducer",
             ComedClass::Maoi => "maoi",
+            ComedClass::Alcohol => "alcohol",
         }
     }
     pub fn is_cyp3a4(self) -> bool {
-        !matches!(self, ComedClass::Maoi)
+        !matches!(self, ComedClass::Maoi | ComedClass::Alcohol)
+    }
+    /// Inducers act through enzyme synthesis: their effect builds up and fades over days.
+    pub fn is_inducer(self) -> bool {
+        matches!(
+            self,
+            ComedClass::StrongCyp3a4Inducer
+                | ComedClass::ModerateCyp3a4Inducer
+                | ComedClass::WeakCyp3a4Inducer
+                | ComedClass::RifampinClassCyp3a4Inducer
+        )
     }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Interactions {
+    /// Days over which induction builds up after an inducer starts (and fades after it stops).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub induction_onset_days: Option<Value>,
     /// Remaining CYP3A4 activity r for each perpetrator class (static model), keyed by class.
     pub class_activity_ratio: BTreeMap<String, Value>,
     pub comedications: Vec<Comedication>,

@@ -15,6 +15,9 @@ pub enum ActionKind {
     Central(f64),
     /// The infusion rate (mg/h) changes by this much.
     Rate(f64),
+    /// Clearance (L/h) becomes this value from now on (a co-medication starts or stops).
+    /// Between actions clearance is constant, so stepping stays exact.
+    Clearance(f64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,6 +78,30 @@ enum Stepper {
         ka: f64,
         t: Transition,
     },
+}
+
+/// Clearance changes as actions: `changes` holds (time h, new clearance L/h), ascending.
+pub fn clearance_actions(changes: &[(f64, f64)]) -> Vec<Action> {
+    changes
+        .iter()
+        .map(|&(time_h, cl)| Action {
+            time_h,
+            kind: ActionKind::Clearance(cl),
+        })
+        .collect()
+}
+
+/// Dose actions with clearance changes merged in, sorted by time (a change at a dose time is
+/// applied before the dose; the order does not matter for the state).
+pub fn actions_with_clearance(
+    params: &PkParams,
+    doses: &[DoseEvent],
+    changes: &[(f64, f64)],
+) -> Vec<Action> {
+    let mut out = clearance_actions(changes);
+    out.extend(actions_from_doses(params, doses));
+    out.sort_by(|a, b| a.time_h.total_cmp(&b.time_h));
+    out
 }
 
 /// Walks forward in time; cheap to clone (for look-ahead while refining a peak).
@@ -181,10 +208,34 @@ impl<'a> Cursor<'a> {
                         self.rate = 0.0;
                     }
                 }
+                ActionKind::Clearance(cl) => self.set_clearance(cl),
             }
             self.next += 1;
         }
         self.step_to(t);
+    }
+
+    /// New clearance from now on: the elimination rate changes and the cached transition over
+    /// the last step length is rebuilt on the next step.
+    fn set_clearance(&mut self, cl: f64) {
+        self.cl = cl;
+        let k = cl / self.v;
+        match &mut self.stepper {
+            Stepper::One { k: k1, ka, c } => {
+                *k1 = k;
+                *c = Coefficients::new(k, *ka, 0.0);
+            }
+            Stepper::Two {
+                k10,
+                k12,
+                k21,
+                ka,
+                t,
+            } => {
+                *k10 = k;
+                *t = Transition::new(k, *k12, *k21, *ka, 0.0);
+            }
+        }
     }
 
     fn step_to(&mut self, t: f64) {

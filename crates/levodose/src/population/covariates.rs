@@ -18,6 +18,9 @@ pub enum Covariate {
     Typical,
     /// The same value for every subject.
     Fixed { value: f64 },
+    /// Uniform on [min, max): a renal class or a user range (`--crcl 30:59`, `--renal moderate`),
+    /// so the subjects spread over the band instead of sitting at one value.
+    Uniform { min: f64, max: f64 },
     /// ln X ~ N(ln median, ln(1 + CV^2)), truncated to [min, max].
     LogNormal {
         median: f64,
@@ -33,6 +36,7 @@ impl Covariate {
         match *self {
             Covariate::Typical => None,
             Covariate::Fixed { value } => Some(value),
+            Covariate::Uniform { min, max } => Some(min + (max - min) * rng.random::<f64>()),
             Covariate::LogNormal {
                 median,
                 cv,
@@ -111,5 +115,83 @@ impl CovariateSpec {
             )?,
             note: p.note.clone(),
         })
+    }
+}
+
+/// Renal function of a population: one CrCl, a range, or a label class.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CrclChoice {
+    Value(f64),
+    Range { min: f64, max: f64 },
+}
+
+/// Parses `--crcl` text: a number (`45`) or a range (`30:59`), in mL/min within 0-250.
+pub fn parse_crcl(text: &str) -> Result<CrclChoice> {
+    let num = |s: &str| -> Result<f64> {
+        let x: f64 = s.trim().parse().map_err(|_| {
+            Error::input(
+                "crcl",
+                format!(
+                    "\"{text}\" is not a CrCl in mL/min: give a number (45) or a range (30:59)"
+                ),
+            )
+        })?;
+        crate::error::check_range("crcl", x, 0.0, 250.0, "mL/min")?;
+        Ok(x)
+    };
+    match text.split_once(':') {
+        None => Ok(CrclChoice::Value(num(text)?)),
+        Some((a, b)) => {
+            let (min, max) = (num(a)?, num(b)?);
+            if min >= max {
+                return Err(Error::input(
+                    "crcl",
+                    format!("range \"{text}\": the lower bound must be below the upper"),
+                ));
+            }
+            Ok(CrclChoice::Range { min, max })
+        }
+    }
+}
+
+/// The CrCl band of a label renal class (`mild`, `moderate`, `severe`), from the monograph's
+/// `[[label.renal]]` entries.
+pub fn renal_class_band(m: &Monograph, class: &str) -> Result<CrclChoice> {
+    let bands = m.label.as_ref().map(|l| l.renal.as_slice()).unwrap_or(&[]);
+    let known: Vec<&str> = bands.iter().filter_map(|b| b.class.as_deref()).collect();
+    let b = bands
+        .iter()
+        .find(|b| b.class.as_deref() == Some(class.trim()))
+        .ok_or_else(|| {
+            Error::input(
+                "renal",
+                format!(
+                    "\"{class}\" is not a renal class of the {} label; allowed: {}",
+                    m.compound.name,
+                    known.join(", ")
+                ),
+            )
+        })?;
+    Ok(CrclChoice::Range {
+        min: b.crcl_min_ml_per_min,
+        max: b.crcl_max_ml_per_min,
+    })
+}
+
+impl CrclChoice {
+    /// The population covariate: every subject at the value, or uniform over the range.
+    pub fn covariate(self) -> Covariate {
+        match self {
+            CrclChoice::Value(value) => Covariate::Fixed { value },
+            CrclChoice::Range { min, max } => Covariate::Uniform { min, max },
+        }
+    }
+
+    /// The single value, if not a range.
+    pub fn value(self) -> Option<f64> {
+        match self {
+            CrclChoice::Value(v) => Some(v),
+            CrclChoice::Range { .. } => None,
+        }
     }
 }

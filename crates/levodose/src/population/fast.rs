@@ -255,6 +255,9 @@ fn apply(kind: ActionKind, d: &mut f64, c: &mut f64, r: &mut f64) {
         ActionKind::Depot(x) => *d += x,
         ActionKind::Central(x) => *c += x,
         ActionKind::Rate(x) => *r += x,
+        // Populations build actions from doses only (`actions_into`); time-varying clearance is
+        // rejected before a population run (`population::sample`).
+        ActionKind::Clearance(_) => {}
     }
 }
 

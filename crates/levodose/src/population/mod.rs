@@ -124,6 +124,22 @@ pub fn subject_rng(seed: u64, index: usize) -> ChaCha8Rng {
     rng
 }
 
+/// Population runs hold each subject's clearance constant: a co-medication with a day range
+/// is refused with a message rather than applied from day 1.
+pub(crate) fn reject_time_varying(comeds: &[interactions::ResolvedComed]) -> Result<()> {
+    match comeds.iter().find(|c| c.days.is_some()) {
+        Some(c) => Err(Error::input(
+            "comed",
+            format!(
+                "\"{}\": co-medication day ranges are supported for one subject (simulate without --subjects); populations take a co-medication throughout (write \"{}\")",
+                c.label(),
+                c.name
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Samples `spec.n` subjects: P_i = P_typ * f(CrCl, CYP3A4) * exp(eta_i) for CL, exp(eta) for V, ka.
 pub fn sample(m: &Monograph, spec: &SampleSpec) -> Result<Vec<Individual>> {
     if spec.n == 0 || spec.n > MAX_SUBJECTS {
@@ -134,6 +150,7 @@ pub fn sample(m: &Monograph, spec: &SampleSpec) -> Result<Vec<Individual>> {
     }
     let typical = typical_human(m, &spec.pk)?;
     let comeds = interactions::resolve(m, &spec.comedications)?;
+    reject_time_varying(&comeds)?;
     let r = interactions::combined_activity(&comeds);
     (0..spec.n)
         .into_par_iter()
@@ -150,7 +167,7 @@ pub fn sample(m: &Monograph, spec: &SampleSpec) -> Result<Vec<Individual>> {
             let factor = checked_clearance_factor(m, crcl, r)?;
             let mut p = typical;
             p.clearance_l_per_h *= factor * eta[0].exp();
-            p.volume_l *= eta[1].exp();
+            p.volume_l *= crate::subject::volume_factor(m, crcl) * eta[1].exp();
             p.ka_per_h *= eta[2].exp();
             Ok(Individual {
                 id: (i + 1).to_string(),

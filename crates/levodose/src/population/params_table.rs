@@ -34,6 +34,7 @@ pub fn parse_parameters(
 ) -> Result<ParameterTable> {
     let typical = typical_human(m, &PkOverride::default())?;
     let comeds = interactions::resolve(m, comedications)?;
+    super::reject_time_varying(&comeds)?;
     let factor = checked_clearance_factor(m, None, interactions::combined_activity(&comeds))?;
     let mut rdr = csv::ReaderBuilder::new()
         .comment(Some(b'#'))

@@ -10,7 +10,7 @@ mod events;
 mod parse;
 
 pub use events::{DoseEvent, ResolveContext};
-pub use parse::parse;
+pub use parse::{parse, parse_day_range};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -84,6 +84,10 @@ pub struct Segment {
     pub days: DayRange,
     /// The amount is stated as the salt (e.g. hydrochloride) and is converted to free base.
     pub salt: bool,
+    /// `ss`: the subject is already at steady state on this dose when the segment starts (first
+    /// segment only), so no titration history is needed.
+    #[serde(default)]
+    pub steady_state: bool,
 }
 
 /// A parsed regimen: segments in the order written.
@@ -108,6 +112,7 @@ impl Regimen {
             frequency: Frequency::EveryHours(24.0),
             days: DayRange { start, end },
             salt: false,
+            steady_state: false,
         };
         let mut segments = Vec::new();
         let mut day = 1;
@@ -175,15 +180,32 @@ impl fmt::Display for Segment {
             Frequency::EveryHours(8.0) => write!(f, " tid")?,
             Frequency::EveryHours(h) => write!(f, " q{}h", fmt_num(h))?,
         }
-        match self.days.end {
-            Some(e) if e == self.days.start => write!(f, " d{}", self.days.start)?,
-            Some(e) => write!(f, " d{}-{}", self.days.start, e)?,
-            None => write!(f, " d{}-", self.days.start)?,
+        write!(f, " {}", self.days)?;
+        if self.steady_state {
+            write!(f, " ss")?;
         }
         if self.salt {
             write!(f, " salt")?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for DayRange {
+    /// `d3`, `d3-7` or `d3-`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.end {
+            Some(e) if e == self.start => write!(f, "d{}", self.start),
+            Some(e) => write!(f, "d{}-{}", self.start, e),
+            None => write!(f, "d{}-", self.start),
+        }
+    }
+}
+
+impl DayRange {
+    /// Whether the range contains `day`.
+    pub fn contains(&self, day: u32) -> bool {
+        day >= self.start && self.end.is_none_or(|e| day <= e)
     }
 }
 

@@ -59,7 +59,29 @@ pub fn parse(text: &str, titration: Option<&TitrationRule>) -> Result<Regimen> {
     if segments.is_empty() {
         return Err(err(text, "at least one dose segment"));
     }
+    check_steady_state(&segments)?;
     Ok(Regimen { segments })
+}
+
+/// `ss` means "already at steady state when the run starts": only the earliest segment, starting
+/// on day 1, with a repeated frequency can say it.
+fn check_steady_state(segments: &[Segment]) -> Result<()> {
+    let first_start = segments.iter().map(|s| s.days.start).min().unwrap_or(1);
+    for s in segments.iter().filter(|s| s.steady_state) {
+        if s.frequency.tau_h().is_none() {
+            return Err(err(
+                &s.to_string(),
+                "\"ss\" only with a repeated dose (qd, bid, tid, q<N>h)",
+            ));
+        }
+        if s.days.start != 1 || s.days.start != first_start {
+            return Err(err(
+                &s.to_string(),
+                "\"ss\" only on the segment that starts on day 1 (the dose the subject is already on)",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn parse_number(s: &str) -> Option<f64> {
@@ -123,16 +145,21 @@ fn parse_hours(segment: &str, tok: &str, what: &str) -> Result<f64> {
 }
 
 fn parse_days(segment: &str, tok: &str) -> Result<DayRange> {
-    let body = &tok[1..];
-    let day = |s: &str| -> Result<u32> {
-        let d: u32 = s.parse().map_err(|_| {
-            err(
-                segment,
-                format!("days like d1-14, d8- or d3, found \"{tok}\""),
-            )
-        })?;
+    parse_day_range(tok).map_err(|why| err(segment, why))
+}
+
+/// Parses a day range `dA-B`, `dA-` or `dA` (1-based, inclusive); the error says what was
+/// expected. Shared by regimens and co-medications so both use one syntax.
+pub fn parse_day_range(tok: &str) -> std::result::Result<DayRange, String> {
+    let body = tok
+        .strip_prefix('d')
+        .ok_or_else(|| format!("days like d1-14, d8- or d3, found \"{tok}\""))?;
+    let day = |s: &str| -> std::result::Result<u32, String> {
+        let d: u32 = s
+            .parse()
+            .map_err(|_| format!("days like d1-14, d8- or d3, found \"{tok}\""))?;
         if d == 0 || d > MAX_DAY {
-            return Err(err(segment, format!("day numbers from 1 to {MAX_DAY}")));
+            return Err(format!("day numbers from 1 to {MAX_DAY}"));
         }
         Ok(d)
     };
@@ -152,9 +179,8 @@ fn parse_days(segment: &str, tok: &str) -> Result<DayRange> {
     };
     if let Some(e) = range.end {
         if e < range.start {
-            return Err(err(
-                segment,
-                format!("a day range whose end is not before its start, found \"{tok}\""),
+            return Err(format!(
+                "a day range whose end is not before its start, found \"{tok}\""
             ));
         }
     }
@@ -184,6 +210,7 @@ fn parse_tokens(segment: &str, amount_tok: &str, rest: &[&str]) -> Result<Segmen
     let mut frequency: Option<Frequency> = None;
     let mut days: Option<DayRange> = None;
     let mut salt = false;
+    let mut steady_state = false;
     let mut i = 0;
     let dup = |what: &str| err(segment, format!("{what} given once only"));
     while i < rest.len() {
@@ -218,6 +245,12 @@ fn parse_tokens(segment: &str, amount_tok: &str, rest: &[&str]) -> Result<Segmen
                     _ => Frequency::EveryHours(8.0),
                 });
             }
+            "ss" => {
+                if steady_state {
+                    return Err(dup("ss"));
+                }
+                steady_state = true;
+            }
             "salt" => {
                 if salt {
                     return Err(dup("salt"));
@@ -240,7 +273,7 @@ fn parse_tokens(segment: &str, amount_tok: &str, rest: &[&str]) -> Result<Segmen
                 return Err(err(
                     segment,
                     format!(
-                        "a route (po, ip, iv), \"over Nh\" (iv infusion), a frequency (once, qd, bid, tid, q<N>h), days (d1-14, d8-, d3) or \"salt\"; found \"{other}\""
+                        "a route (po, ip, iv), \"over Nh\" (iv infusion), a frequency (once, qd, bid, tid, q<N>h), days (d1-14, d8-, d3), \"ss\" (already at steady state) or \"salt\"; found \"{other}\""
                     ),
                 ))
             }
@@ -280,5 +313,6 @@ fn parse_tokens(segment: &str, amount_tok: &str, rest: &[&str]) -> Result<Segmen
         frequency,
         days,
         salt,
+        steady_state,
     })
 }

@@ -223,6 +223,23 @@ fn titration_findings(
             );
         }
     }
+    // Every segment of the titration against the label maximum (not only the last one).
+    for seg in &segs {
+        if let Some(x) = mg(seg).filter(|&x| x > rule.max_target_mg + 1e-9) {
+            out.push(
+                Finding::new(
+                    "trial_dose_outside_label",
+                    Severity::Warning,
+                    format!(
+                        "arm \"{arm}\": titration segment \"{seg}\" gives {x} mg/day, above the label maximum of {} mg once daily",
+                        rule.max_target_mg
+                    ),
+                    src,
+                )
+                .with_suggestion(format!("keep every titration step at or below {} mg", rule.max_target_mg)),
+            );
+        }
+    }
     for w in segs.windows(2) {
         let (Some(a), Some(b)) = (mg(&w[0]), mg(&w[1])) else {
             continue;
