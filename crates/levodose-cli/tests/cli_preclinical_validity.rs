@@ -37,12 +37,21 @@ fn mouse_ip_once_daily_dose_prints_an_ld50_error() {
 #[test]
 fn minipump_row_reads_continuous_and_recommendation_is_not_doubled() {
     let (ok, out, err) = run(&[
-        "translate", "--species", "rat", "--route", "ip", "--metric", "free-cavg",
+        "translate",
+        "--species",
+        "rat",
+        "--route",
+        "ip",
+        "--metric",
+        "free-cavg",
     ]);
     assert!(ok, "{err}");
     assert!(!out.contains("minipump minipump"), "{out}");
     let pump = out.lines().find(|l| l.starts_with("minipump")).unwrap();
-    assert!(pump.contains("24.0") && pump.contains("continuous"), "{pump}");
+    assert!(
+        pump.contains("24.0") && pump.contains("continuous"),
+        "{pump}"
+    );
     assert!(out.contains("h>=human/day") && out.contains("window (h after each dose)"));
 }
 

@@ -12,9 +12,9 @@
 use crate::error::{check_range, Error, Result};
 use crate::monograph::{self, Monograph};
 use crate::occupancy::{Basis, OccupancyModel, OccupancySummary};
+use crate::pk::{self, PkParams};
 use crate::regimen::{DoseEvent, Route};
 use crate::simulate::steady_state_out;
-use crate::pk::{self, PkParams};
 use crate::subject::{typical_human, PkOverride};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -167,7 +167,11 @@ pub fn compare(
                 .iter()
                 .filter(|x| (x.dose_mg.value - dose).abs() < 1e-9)
                 .map(|x| {
-                    let o = if x.transporter == "net" { net_all } else { sert_all };
+                    let o = if x.transporter == "net" {
+                        net_all
+                    } else {
+                        sert_all
+                    };
                     PetRow {
                         transporter: x.transporter.clone(),
                         dose_mg: dose,
@@ -236,7 +240,10 @@ fn metabolite_steady_state(
     dose: f64,
     tau: f64,
     basis: Basis,
-) -> Result<(Vec<MetaboliteRow>, Option<(OccupancySummary, OccupancySummary)>)> {
+) -> Result<(
+    Vec<MetaboliteRow>,
+    Option<(OccupancySummary, OccupancySummary)>,
+)> {
     if m.metabolites.is_empty() {
         return Ok((Vec::new(), None));
     }

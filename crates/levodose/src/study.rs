@@ -5,9 +5,9 @@
 
 use crate::error::{check_range, Error, Result};
 use crate::monograph::Monograph;
-use levodose_stats::power::{self as pw, Alternative};
 use crate::translate::species::{AnimalRoute, Species, SpeciesPkOverride};
 use crate::translate::{Metric, Schedule};
+use levodose_stats::power::{self as pw, Alternative};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -295,7 +295,10 @@ impl PreclinicalScenario {
                 let salt = m.salt_molar_mass().ok_or_else(|| {
                     Error::input(
                         "dosing.dose_stated_as",
-                        format!("\"salt\", but {} has no salt form in its monograph; allowed: base", m.compound.name),
+                        format!(
+                            "\"salt\", but {} has no salt form in its monograph; allowed: base",
+                            m.compound.name
+                        ),
                     )
                 })?;
                 Ok(m.compound.molar_mass_base_g_per_mol.value / salt)
@@ -492,9 +495,7 @@ impl PreclinicalScenario {
         let mut t = Vec::new();
         for day in 1..=self.dosing.days {
             for k in 0..per_day {
-                t.push(
-                    (day - 1) as f64 * 24.0 + first_hour_h + k as f64 * schedule.tau_h(),
-                );
+                t.push((day - 1) as f64 * 24.0 + first_hour_h + k as f64 * schedule.tau_h());
             }
         }
         t

@@ -25,7 +25,8 @@ fn metabolite_average_concentration_obeys_mass_balance() {
         let expected = fm
             * r.dose_mg
             * 1000.0
-            * (d.compound.molar_mass_base_g_per_mol.value / v.compound.molar_mass_base_g_per_mol.value)
+            * (d.compound.molar_mass_base_g_per_mol.value
+                / v.compound.molar_mass_base_g_per_mol.value)
             / (d.human.clearance_l_per_h.value * r.tau_h);
         assert!(
             (mt.cavg_ng_per_ml / expected - 1.0).abs() < 0.01,
@@ -40,15 +41,28 @@ fn metabolite_average_concentration_obeys_mass_balance() {
 fn venlafaxine_sert_occupancy_counts_odv_and_shows_pet() {
     let r = rows("venlafaxine");
     let r75 = r.iter().find(|r| r.dose_mg == 75.0).unwrap();
-    let with = r75.sert_occupancy_with_metabolites.expect("combined occupancy");
+    let with = r75
+        .sert_occupancy_with_metabolites
+        .expect("combined occupancy");
     // Parent alone (Ki basis) predicted about 49 % on average; ODV (SERT Ki 40.2 nM, higher
     // exposure) adds to it competitively, so the combined occupancy must exceed the parent's.
-    assert!(with.average > r75.sert_occupancy.average + 0.1, "{with:?} vs {:?}", r75.sert_occupancy);
+    assert!(
+        with.average > r75.sert_occupancy.average + 0.1,
+        "{with:?} vs {:?}",
+        r75.sert_occupancy
+    );
     assert!(with.trough > r75.sert_occupancy.trough);
     // Competitive binding cannot exceed 1 and is at least the larger single-species occupancy.
     assert!(with.peak < 1.0);
-    let pet = r75.pet.iter().find(|p| p.transporter == "sert").expect("PET row");
-    assert_eq!(pet.measured_occupancy, 0.80, "Meyer 2004: 80 % at minimum therapeutic doses");
+    let pet = r75
+        .pet
+        .iter()
+        .find(|p| p.transporter == "sert")
+        .expect("PET row");
+    assert_eq!(
+        pet.measured_occupancy, 0.80,
+        "Meyer 2004: 80 % at minimum therapeutic doses"
+    );
     assert_eq!(pet.source, "MEYER2004");
     assert_eq!(pet.predicted_average, with.average);
     // The contradiction is gone: the prediction is no longer far below measurement.
@@ -62,6 +76,9 @@ fn duloxetine_pet_row_and_no_metabolite() {
     assert!(r60.metabolites.is_empty());
     assert!(r60.sert_occupancy_with_metabolites.is_none());
     let pet = &r60.pet[0];
-    assert_eq!(pet.measured_occupancy, 0.843, "Takano 2006: 84.3 % 6 h after repeated 60 mg");
+    assert_eq!(
+        pet.measured_occupancy, 0.843,
+        "Takano 2006: 84.3 % 6 h after repeated 60 mg"
+    );
     assert_eq!(pet.source, "TAKANO2006");
 }

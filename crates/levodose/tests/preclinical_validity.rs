@@ -39,7 +39,10 @@ fn rat_ld50(m: &Monograph) -> f64 {
         .iter()
         .find(|t| t.kind == ToxicologyKind::Ld50 && t.species == "rat")
         .expect("the monograph has a rat LD50");
-    assert_eq!(t.dose_mg_per_kg.value, 213.0, "published figure (DrugBank DB04896)");
+    assert_eq!(
+        t.dose_mg_per_kg.value, 213.0,
+        "published figure (DrugBank DB04896)"
+    );
     t.dose_mg_per_kg.value
 }
 
@@ -82,14 +85,21 @@ fn rat_bid_recommendation_below_every_published_minimum_effective_dose() {
         .filter(|d| d.species == "rat")
         .map(|d| d.dose_mg_per_kg.value)
         .fold(f64::INFINITY, f64::min);
-    assert_eq!(lowest, 5.0, "AUCLAIR: rat ultrasonic vocalisation MED 5 mg/kg i.p.");
+    assert_eq!(
+        lowest, 5.0,
+        "AUCLAIR: rat ultrasonic vocalisation MED 5 mg/kg i.p."
+    );
     assert!(t.recommended.dose_mg_per_kg < lowest);
     let f = t
         .findings
         .iter()
         .find(|f| f.code == "below_published_effective_doses")
         .expect("a finding");
-    assert!(f.message.contains("under-predicts rodent clearance"), "{}", f.message);
+    assert!(
+        f.message.contains("under-predicts rodent clearance"),
+        "{}",
+        f.message
+    );
 }
 
 #[test]
@@ -104,9 +114,15 @@ fn trough_metric_recommendation_is_flagged_implausible() {
         .daily_dose_mg_per_kg;
     let fold = (daily / t.bsa_scaled_dose_mg_per_kg).max(t.bsa_scaled_dose_mg_per_kg / daily);
     let over_med = t.recommended.dose_mg_per_kg > 3.0 * 20.0;
-    assert!(fold > 10.0 || over_med, "fold {fold}, dose {}", t.recommended.dose_mg_per_kg);
     assert!(
-        t.findings.iter().any(|f| f.code == "implausible_recommendation"),
+        fold > 10.0 || over_med,
+        "fold {fold}, dose {}",
+        t.recommended.dose_mg_per_kg
+    );
+    assert!(
+        t.findings
+            .iter()
+            .any(|f| f.code == "implausible_recommendation"),
         "{:?}",
         t.findings.iter().map(|f| &f.code).collect::<Vec<_>>()
     );
@@ -140,8 +156,14 @@ fn salt_doses_are_converted_to_base_for_exposure() {
     let m = m();
     let base = PreclinicalScenario::from_toml_str(&with_salt(LPS_TEMPLATE, "base"), "b").unwrap();
     let salt = PreclinicalScenario::from_toml_str(&with_salt(LPS_TEMPLATE, "salt"), "s").unwrap();
-    let hb = design::design(&m, &base).unwrap().human_equivalent_dose_mg.unwrap();
-    let hs = design::design(&m, &salt).unwrap().human_equivalent_dose_mg.unwrap();
+    let hb = design::design(&m, &base)
+        .unwrap()
+        .human_equivalent_dose_mg
+        .unwrap();
+    let hs = design::design(&m, &salt)
+        .unwrap()
+        .human_equivalent_dose_mg
+        .unwrap();
     // Linear PK: the salt file's exposure is that of M_base / M_salt = 246.35 / 282.81 of the dose.
     let ratio = 246.35 / 282.81;
     assert!((hs / hb - ratio).abs() < 1e-9, "{hs} / {hb}");
@@ -158,7 +180,14 @@ fn salt_doses_are_converted_to_base_for_exposure() {
             .expect("qd in rats")
     };
     assert!(msg(&lb).contains("30 mg/kg"), "{}", msg(&lb));
-    assert!(msg(&ls).contains(&format!("{} mg/kg", (30.0 * ratio * 1000.0_f64).round() / 1000.0)), "{}", msg(&ls));
+    assert!(
+        msg(&ls).contains(&format!(
+            "{} mg/kg",
+            (30.0 * ratio * 1000.0_f64).round() / 1000.0
+        )),
+        "{}",
+        msg(&ls)
+    );
 }
 
 const QD_8_16_32: &str = r#"
@@ -203,13 +232,28 @@ fn lint_judges_plateau_on_the_target_metric_like_dose_range() {
         &SpeciesPkOverride::default(),
     )
     .unwrap();
-    let pts = dose_range::predict(&model, Schedule::Qd, Metric::NetOccupancyAverage, &[8.0, 16.0, 32.0])
-        .unwrap();
-    let plateau = m.preclinical.as_ref().unwrap().design_rules.plateau_occupancy_fraction.value;
+    let pts = dose_range::predict(
+        &model,
+        Schedule::Qd,
+        Metric::NetOccupancyAverage,
+        &[8.0, 16.0, 32.0],
+    )
+    .unwrap();
+    let plateau = m
+        .preclinical
+        .as_ref()
+        .unwrap()
+        .design_rules
+        .plateau_occupancy_fraction
+        .value;
     // dose-range: 0.65 / 0.75 / 0.83 average occupancy (issue 9), none above the plateau.
     assert!(pts.iter().all(|p| p.predicted < plateau), "{pts:?}");
     let r = lint_str(&m, QD_8_16_32, "x").unwrap();
-    assert!(!r.findings.iter().any(|f| f.code == "doses_on_plateau"), "{:#?}", r.findings);
+    assert!(
+        !r.findings.iter().any(|f| f.code == "doses_on_plateau"),
+        "{:#?}",
+        r.findings
+    );
     // The same doses judged on a trough target reach no plateau either; a peak-like target
     // at high doses does, and the message names the metric.
     let high = QD_8_16_32
@@ -218,8 +262,16 @@ fn lint_judges_plateau_on_the_target_metric_like_dose_range() {
         .replace("32.0", "800.0")
         .replace("net-occupancy-average", "sert-occupancy-average");
     let r = lint_str(&m, &high, "x").unwrap();
-    let f = r.findings.iter().find(|f| f.code == "doses_on_plateau").expect("plateau");
-    assert!(f.message.contains("sert-occupancy-average"), "{}", f.message);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == "doses_on_plateau")
+        .expect("plateau");
+    assert!(
+        f.message.contains("sert-occupancy-average"),
+        "{}",
+        f.message
+    );
 }
 
 #[test]
@@ -250,7 +302,9 @@ fn rat_forced_swim_needs_its_pretest() {
 #[test]
 fn unknown_field_error_names_the_table() {
     let text = LPS_TEMPLATE.replace("vehicle = \"saline\"", "vehicle = \"saline\"\nvehicel = 1");
-    let e = PreclinicalScenario::from_toml_str(&text, "x.toml").unwrap_err().to_string();
+    let e = PreclinicalScenario::from_toml_str(&text, "x.toml")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("[dosing]"), "{e}");
     assert!(e.contains("vehicel"), "{e}");
 }
@@ -258,8 +312,11 @@ fn unknown_field_error_names_the_table() {
 #[test]
 fn design_says_which_n_and_user_doses_are_not_verified() {
     let m = m();
-    let d = design::design(&m, &PreclinicalScenario::from_toml_str(LPS_TEMPLATE, "t").unwrap())
-        .unwrap();
+    let d = design::design(
+        &m,
+        &PreclinicalScenario::from_toml_str(LPS_TEMPLATE, "t").unwrap(),
+    )
+    .unwrap();
     assert_eq!(d.n_source, "power calculation");
     let sc = PreclinicalScenario::from_toml_str(CLEAN, "c").unwrap();
     let d = design::design(&m, &sc).unwrap();
@@ -272,7 +329,12 @@ fn design_says_which_n_and_user_doses_are_not_verified() {
     }
     assert!(d.unverified.iter().any(|u| u.contains("user value")));
     let md = design::protocol::markdown(&d);
-    assert!(!md.contains("| yes |"), "{md}");
+    let drug_rows: Vec<&str> = md
+        .lines()
+        .filter(|l| l.contains("| Levomilnacipran |"))
+        .collect();
+    assert_eq!(drug_rows.len(), 3, "{md}");
+    assert!(drug_rows.iter().all(|l| l.ends_with("| user |")), "{md}");
 }
 
 #[test]
@@ -281,8 +343,20 @@ fn dosing_hour_and_light_cycle_come_from_the_monograph() {
     let conv = &m.preclinical.as_ref().unwrap().conventions;
     let text = LPS_TEMPLATE.replace("first_dose_hour = 9.0", "");
     let sc = PreclinicalScenario::from_toml_str(&text, "t").unwrap();
-    assert_eq!(sc.first_dose_hour_h(&m).unwrap(), conv.first_dose_hour_h.value);
+    assert_eq!(
+        sc.first_dose_hour_h(&m).unwrap(),
+        conv.first_dose_hour_h.value
+    );
     let d = design::design(&m, &sc).unwrap();
-    let acc = d.timeline.iter().find(|e| e.event.contains("acclimation")).unwrap();
-    assert!(acc.note.contains(&format!("{} h light", conv.light_phase_h.value)), "{}", acc.note);
+    let acc = d
+        .timeline
+        .iter()
+        .find(|e| e.event.contains("acclimation"))
+        .unwrap();
+    assert!(
+        acc.note
+            .contains(&format!("{} h light", conv.light_phase_h.value)),
+        "{}",
+        acc.note
+    );
 }

@@ -224,8 +224,7 @@ fn range(a: RangeArgs) -> CliResult {
             daily_mg_per_kg: p.dose_mg_per_kg * per_day,
         })
         .collect();
-    r.findings
-        .extend(toxicology::check(&m, sp, &checked)?);
+    r.findings.extend(toxicology::check(&m, sp, &checked)?);
     if a.json {
         return print_json(&r);
     }

@@ -413,8 +413,7 @@ fn timeline(
             note: t.note.clone(),
         });
     }
-    for (a, rule, day, p) in
-        crate::lint::preclinical::missing_pretests(pre, sc, r.species.as_str())
+    for (a, rule, day, p) in crate::lint::preclinical::missing_pretests(pre, sc, r.species.as_str())
     {
         let t = sc
             .tests

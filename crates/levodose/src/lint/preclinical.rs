@@ -55,7 +55,10 @@ impl<'a> Context<'a> {
             .tests
             .iter()
             .enumerate()
-            .map(|(i, t)| pre.assay(&t.assay, &format!("tests[{i}].assay")).map(|a| (t, a)))
+            .map(|(i, t)| {
+                pre.assay(&t.assay, &format!("tests[{i}].assay"))
+                    .map(|a| (t, a))
+            })
             .collect::<Result<_>>()?;
         Ok(Context {
             m,
@@ -120,8 +123,7 @@ fn dose_range_rules(c: &Context) -> Result<Vec<Finding>> {
     if c.doses.is_empty() {
         return Ok(Vec::new());
     }
-    let points: Vec<DosePoint> =
-        dose_range::predict(&c.model, c.r.schedule, c.judged, &c.doses)?;
+    let points: Vec<DosePoint> = dose_range::predict(&c.model, c.r.schedule, c.judged, &c.doses)?;
     let what = format!(
         "levomilnacipran doses (free base; {} at steady state{})",
         c.judged.as_str(),
@@ -131,7 +133,12 @@ fn dose_range_rules(c: &Context) -> Result<Vec<Finding>> {
             ", the default when [target] names no occupancy metric"
         }
     );
-    Ok(dose_range::check(&points, c.judged, &c.pre.design_rules, &what))
+    Ok(dose_range::check(
+        &points,
+        c.judged,
+        &c.pre.design_rules,
+        &what,
+    ))
 }
 
 /// The occupancy metric of the judged transporter, time-averaged (for trough/peak levels).
@@ -148,18 +155,31 @@ fn once_daily(c: &Context) -> Result<Vec<Finding>> {
         return Ok(Vec::new());
     }
     let rules = &c.pre.design_rules;
-    let occ_metric = transporter_average(c.judged);
+    // The judged transporter, and NET (the drug's functional target) in any case: SERT can stay
+    // saturated at trough while NET occupancy falls away.
+    let mut metrics = vec![transporter_average(c.judged)];
+    if metrics[0] != Metric::NetOccupancyAverage {
+        metrics.push(Metric::NetOccupancyAverage);
+    }
     let ratio = rules.trough_to_peak_min_ratio.value;
     let mut low = Vec::new();
     for &d in &c.doses {
-        let l = animal_periodic(&c.model, c.r.schedule, d)?.levels(occ_metric, &c.model.occupancy);
-        if l.trough < ratio * l.peak {
-            low.push(format!(
-                "{} mg/kg: trough {:.0} % vs peak {:.0} %",
-                round3(d),
-                100.0 * l.trough,
-                100.0 * l.peak
-            ));
+        let p = animal_periodic(&c.model, c.r.schedule, d)?;
+        for &mt in &metrics {
+            let l = p.levels(mt, &c.model.occupancy);
+            if l.trough < ratio * l.peak {
+                low.push(format!(
+                    "{} mg/kg: {} trough {:.0} % vs peak {:.0} %",
+                    round3(d),
+                    if mt == Metric::NetOccupancyAverage {
+                        "NET"
+                    } else {
+                        "SERT"
+                    },
+                    100.0 * l.trough,
+                    100.0 * l.peak
+                ));
+            }
         }
     }
     if low.is_empty() {
@@ -305,7 +325,9 @@ fn assay_battery(c: &Context) -> Vec<Finding> {
                 ),
                 a.source.clone(),
             )
-            .with_suggestion("add an assay of another construct, e.g. sucrose preference (anhedonia)"),
+            .with_suggestion(
+                "add an assay of another construct, e.g. sucrose preference (anhedonia)",
+            ),
         );
     }
     let despair = c.tests.iter().any(|(_, a)| a.despair);
@@ -410,20 +432,25 @@ fn power(c: &Context) -> Result<Vec<Finding>> {
 fn serotonin_models(c: &Context) -> Result<Vec<Finding>> {
     let mut out = Vec::new();
     if let Some(key) = &c.sc.study.model {
-        let model_entry = c.pre.models.iter().find(|x| &x.name == key).ok_or_else(|| {
-            crate::error::Error::input(
-                "study.model",
-                format!(
-                    "unknown model \"{key}\"; allowed: {}",
-                    c.pre
-                        .models
-                        .iter()
-                        .map(|x| x.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-        })?;
+        let model_entry = c
+            .pre
+            .models
+            .iter()
+            .find(|x| &x.name == key)
+            .ok_or_else(|| {
+                crate::error::Error::input(
+                    "study.model",
+                    format!(
+                        "unknown model \"{key}\"; allowed: {}",
+                        c.pre
+                            .models
+                            .iter()
+                            .map(|x| x.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?;
         if model_entry.serotonin_driven {
             let ic50 = |v: &Option<crate::monograph::Value>| {
                 v.as_ref()
