@@ -53,7 +53,7 @@ fn timeline_safety_and_unverified() {
     let fst = d
         .timeline
         .iter()
-        .find(|e| e.event.contains("forced swim"))
+        .find(|e| e.event == "test: forced swim test")
         .unwrap();
     // Last dose day 14 09:00, test day 15 10:30: 25.5 h.
     assert!((fst.hours_after_last_dose.unwrap() - 25.5).abs() < 1e-9);

@@ -109,7 +109,65 @@ fn table(c: &Comparison) -> String {
             r.affinity_source
         ));
     }
-    s.push_str("\nNET/SERT = ratio of time-averaged occupancies (> 1: NET-preferring at that dose).\n\nNotes:\n");
+    let with_met: Vec<&levodose::compare::Row> = c
+        .rows
+        .iter()
+        .filter(|r| !r.metabolites.is_empty())
+        .collect();
+    if !with_met.is_empty() {
+        s.push_str("\n## With active metabolites (competitive binding, parent + metabolites)\n\n");
+        s.push_str("| compound | dose (mg qd) | metabolite | formed (fraction of dose) | metabolite Cavg (ng/mL) | NET trough % | NET avg % | SERT trough % | SERT avg % |\n");
+        s.push_str("|---|---|---|---|---|---|---|---|---|\n");
+        for r in with_met {
+            let (Some(n), Some(se)) = (
+                r.net_occupancy_with_metabolites,
+                r.sert_occupancy_with_metabolites,
+            ) else {
+                continue;
+            };
+            for mt in &r.metabolites {
+                s.push_str(&format!(
+                    "| {} | {} | {} | {} ({}) | {:.1} | {} | {} | {} | {} |\n",
+                    r.compound,
+                    r.dose_mg,
+                    mt.compound,
+                    mt.formation_fraction,
+                    mt.formation_source,
+                    mt.cavg_ng_per_ml,
+                    pct(n.trough),
+                    pct(n.average),
+                    pct(se.trough),
+                    pct(se.average)
+                ));
+            }
+        }
+    }
+    let pets: Vec<(&levodose::compare::Row, &levodose::compare::PetRow)> = c
+        .rows
+        .iter()
+        .flat_map(|r| r.pet.iter().map(move |p| (r, p)))
+        .collect();
+    s.push_str("\n## Published PET occupancy beside the prediction\n\n");
+    if pets.is_empty() {
+        s.push_str("No published PET occupancy at the compared doses.\n");
+    } else {
+        s.push_str("| compound | dose (mg) | transporter | PET measured % | predicted avg % | predicted peak % | when | source |\n");
+        s.push_str("|---|---|---|---|---|---|---|---|\n");
+        for (r, p) in pets {
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                r.compound,
+                p.dose_mg,
+                p.transporter.to_uppercase(),
+                pct(p.measured_occupancy),
+                pct(p.predicted_average),
+                pct(p.predicted_peak),
+                p.timing,
+                p.source
+            ));
+        }
+    }
+    s.push_str("\nNET/SERT = ratio of time-averaged occupancies, parent and active metabolites (> 1: NET-preferring at that dose).\n\nNotes:\n");
     for n in &c.notes {
         s.push_str(&format!("- {n}\n"));
     }

@@ -6,7 +6,7 @@ use crate::output::{print_json, write_files};
 use levodose::design::{self, protocol, scenario::PreclinicalScenario};
 use levodose::occupancy::Basis;
 use levodose::translate::{
-    dose_range, species, AnimalRoute, Metric, Schedule, Species, SpeciesPkOverride,
+    dose_range, species, toxicology, AnimalRoute, Metric, Schedule, Species, SpeciesPkOverride,
 };
 use std::path::PathBuf;
 
@@ -32,7 +32,7 @@ pub enum What {
 
 #[derive(clap::Args)]
 pub struct PreArgs {
-    /// Scenario file (TOML, [study] kind = "preclinical").
+    /// Scenario file (TOML, [study] kind = "preclinical"; keys in docs/scenarios.md).
     pub scenario: Option<PathBuf>,
     /// Use a built-in template: lps (seed protocol 1).
     #[arg(long)]
@@ -138,15 +138,28 @@ fn preclinical(a: PreArgs) -> CliResult {
         d.randomisation.len(),
         d.seed
     );
-    if let Some(ss) = &d.sample_size {
-        println!(
-            "n per group: {} completers ({}, power {}), {} enrolled with {:.0} % attrition",
+    match (&d.sample_size, d.n_source) {
+        (Some(ss), "study.n_per_group") => println!(
+            "n per group: {} from the scenario's study.n_per_group (power {} for {}; the power calculation would enrol {})",
+            d.n_per_group,
+            ss.stated_power
+                .map(|p| format!("{p:.2}"))
+                .unwrap_or_else(|| "-".into()),
+            ss.effect,
+            ss.n_enrolled_per_group
+        ),
+        (Some(ss), _) => println!(
+            "n per group: {} enrolled from the power calculation ({} completers, {}, power {}, {:.0} % attrition)",
+            d.n_per_group,
             ss.n_per_group,
             ss.effect,
             ss.power,
-            ss.n_enrolled_per_group,
             100.0 * ss.attrition
-        );
+        ),
+        (None, _) => println!(
+            "n per group: {} from the scenario's study.n_per_group (no endpoint for a power calculation)",
+            d.n_per_group
+        ),
     }
     for u in &d.unverified {
         println!("UNVERIFIED: {u}");
@@ -193,7 +206,25 @@ fn range(a: RangeArgs) -> CliResult {
         &SpeciesPkOverride::default(),
     )?;
     let rules = &species::preclinical(&m)?.design_rules;
-    let r = dose_range::design(&model, schedule, metric, lo, hi, a.k, &a.doses, rules)?;
+    let mut r = dose_range::design(&model, schedule, metric, lo, hi, a.k, &a.doses, rules)?;
+    // Toxicity ceilings of the monograph for every proposed and user dose.
+    let per_day = if schedule == Schedule::Minipump {
+        1.0
+    } else {
+        schedule.doses_per_day()
+    };
+    let checked: Vec<toxicology::DoseToCheck> = r
+        .proposed
+        .iter()
+        .map(|p| ("proposed", p))
+        .chain(r.user.iter().map(|p| ("your", p)))
+        .map(|(who, p)| toxicology::DoseToCheck {
+            what: format!("{who} dose {:.3}", p.dose_mg_per_kg),
+            per_dose_mg_per_kg: p.dose_mg_per_kg,
+            daily_mg_per_kg: p.dose_mg_per_kg * per_day,
+        })
+        .collect();
+    r.findings.extend(toxicology::check(&m, sp, &checked)?);
     if a.json {
         return print_json(&r);
     }

@@ -7,8 +7,10 @@ use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
 Preclinical codes: test_outside_exposure_window, once_daily_short_half_life, dose_range_narrow,
-doses_on_plateau, single_behavioral_assay, no_locomotor_control, underpowered, salt_form_unstated,
-serotonin_driven_model (info). Findings do not change the exit code (0); a bad file exits 2.
+doses_on_plateau (judged on the scenario's target occupancy metric, else NET average),
+dose_above_ld50_fraction (error), dose_above_toxicity_level, single_behavioral_assay,
+no_locomotor_control, forced_swim_pretest_missing (rats), underpowered, salt_form_unstated,
+serotonin_driven_model (info). Salt doses are converted to free base before any prediction. Findings do not change the exit code (0); a bad file exits 2.
 
 Examples:
   levodose lint examples/preclinical/lint_bad.toml
@@ -17,7 +19,7 @@ Examples:
 #[derive(clap::Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct Args {
-    /// Scenario file (TOML): [study] kind = \"preclinical\" or a [trial] table.
+    /// Scenario file (TOML): [study] kind = "preclinical" or a [trial] table (docs/scenarios.md).
     pub scenario: PathBuf,
     /// Print JSON.
     #[arg(long)]

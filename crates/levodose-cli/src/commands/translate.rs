@@ -20,6 +20,13 @@ No rat or mouse levomilnacipran PK is published: clearance and volume are allome
 (CL ~ W^0.75, V ~ W^1), marked `assumed: allometric`. Give measured values with --cl-l-per-h-per-kg
 and --v-l-per-kg.
 
+Columns: mg/kg/dose per administration (per day for a minipump); h>=human/day = hours per 24 h
+(all doses of the day) at or above the human level; window = hours after each dose (one dosing
+interval) at or above it, continuous for a minipump. Findings flag doses above a tenth of the
+LD50 (error) or above the NOAEL/LOAEL (warning) of [preclinical.toxicology], recommendations
+implausibly far from the body-surface-area dose or above the published effective range, and
+recommendations below every published minimum effective dose.
+
 Examples:
   levodose translate --species rat --route ip --match \"80mg qd\" --metric net_occupancy_average
   levodose translate --species rat --route ip --match \"80mg qd\" --metric net_occupancy_average --salt --weight-kg 0.25
@@ -173,17 +180,18 @@ fn text(t: &Translation) -> String {
     );
     let _ = writeln!(
         s,
-        "{:<9} {:>12} {:>12} {:>9} {:>9} {:>9} {:>10}  window (h after dose)",
-        "frequency", "mg/kg/dose", "mg/kg/day", "trough", "peak", "average", "h>=human"
+        "{:<9} {:>12} {:>12} {:>9} {:>9} {:>9} {:>14}  window (h after each dose)",
+        "frequency", "mg/kg/dose", "mg/kg/day", "trough", "peak", "average", "h>=human/day"
     );
     for o in &t.options {
-        let w = o
-            .test_window_h
-            .map(|w| format!("{:.2}-{:.2}", w.start, w.end))
-            .unwrap_or_else(|| "none".into());
+        let w = match (o.test_window_h, o.frequency) {
+            (_, translate::Schedule::Minipump) => "continuous (no dose)".to_string(),
+            (Some(w), _) => format!("{:.2}-{:.2}", w.start, w.end),
+            (None, _) => "none".into(),
+        };
         let _ = writeln!(
             s,
-            "{:<9} {:>12.3} {:>12.3} {:>9.3} {:>9.3} {:>9.3} {:>10.1}  {w}",
+            "{:<9} {:>12.3} {:>12.3} {:>9.3} {:>9.3} {:>9.3} {:>14.1}  {w}",
             o.frequency.as_str(),
             o.dose_mg_per_kg,
             o.daily_dose_mg_per_kg,
@@ -193,13 +201,20 @@ fn text(t: &Translation) -> String {
             o.hours_at_or_above_human
         );
     }
-    let _ = writeln!(
-        s,
-        "\nrecommended: {:.3} mg/kg {} {} (free base)",
-        t.recommended.dose_mg_per_kg,
-        t.recommended.route.as_str(),
-        t.recommended.frequency.as_str()
-    );
+    let rec = if t.recommended.frequency == translate::Schedule::Minipump {
+        format!(
+            "{:.3} mg/kg/day by osmotic minipump",
+            t.recommended.dose_mg_per_kg
+        )
+    } else {
+        format!(
+            "{:.3} mg/kg {} {}",
+            t.recommended.dose_mg_per_kg,
+            t.recommended.route.as_str(),
+            t.recommended.frequency.as_str()
+        )
+    };
+    let _ = writeln!(s, "\nrecommended: {rec} (free base)");
     if let Some(w) = t.test_window_h {
         let _ = writeln!(
             s,

@@ -31,8 +31,13 @@ Examples:
 #[derive(clap::Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct Args {
-    /// Trial scenario file (TOML with a [trial] table).
-    pub scenario: PathBuf,
+    /// Trial scenario file (TOML with a [trial] table; keys in docs/scenarios.md).
+    #[arg(required_unless_present = "write_template")]
+    pub scenario: Option<PathBuf>,
+    /// Print the built-in trial template (seed protocol 2, examples/trial/madrs_8week.toml) to
+    /// edit, and exit.
+    #[arg(long)]
+    pub write_template: bool,
     /// Number of simulated trials (1-100000).
     #[arg(long, default_value_t = 1000)]
     pub replicates: usize,
@@ -98,15 +103,27 @@ impl Progress {
     }
 }
 
+/// The built-in trial template: seed protocol 2 (8-week MDD trial), every key editable.
+pub const TRIAL_TEMPLATE: &str = include_str!("../../../../examples/trial/madrs_8week.toml");
+
 pub fn run(args: Args) -> CliResult {
+    if args.write_template {
+        print!("{TRIAL_TEMPLATE}");
+        return Ok(());
+    }
+    let Some(scenario_path) = args.scenario.clone() else {
+        return Err(CliError::input(
+            "give a trial scenario file, or --write-template to print one",
+        ));
+    };
     if !(1..=100_000).contains(&args.replicates) {
         return Err(CliError::input(format!(
             "--replicates: {} is outside 1 to 100000",
             args.replicates
         )));
     }
-    let text = std::fs::read_to_string(&args.scenario)
-        .map_err(|e| CliError::input(format!("scenario {}: {e}", args.scenario.display())))?;
+    let text = std::fs::read_to_string(&scenario_path)
+        .map_err(|e| CliError::input(format!("scenario {}: {e}", scenario_path.display())))?;
     let mut scenario = trial::parse(&text)?;
     if let Some(n) = args.n_per_arm {
         scenario.n_per_arm = n;
@@ -182,7 +199,7 @@ pub fn run(args: Args) -> CliResult {
     };
     let report = Report {
         research_use_note: levodose::RESEARCH_USE_NOTE,
-        scenario: args.scenario.display().to_string(),
+        scenario: scenario_path.display().to_string(),
         design: &design,
         result: &result,
         n_search: search.as_ref(),

@@ -1,20 +1,24 @@
 //! Preclinical study designer: groups, n per group from a power calculation, timeline,
 //! seeded blocked blinded randomisation, safety observations mirroring clinical adverse events,
 //! dose preparation, and the protocol text (`protocol.md`, `schedule.csv`, `randomisation.csv`).
+//! `design` runs named steps: resolve the scenario, choose n, build groups, timeline and safety
+//! observations, list unverified numbers. Doses enter as free base (`study::drug_doses_base`).
 
 pub mod protocol;
 pub mod randomise;
-pub mod scenario;
+/// The study file; it lives in `crate::study` (shared with `lint`), re-exported here.
+pub use crate::study as scenario;
 
 use crate::error::{Error, Result};
 use crate::finding::Finding;
-use crate::monograph::Monograph;
+use crate::monograph::{Monograph, Preclinical};
 use crate::occupancy::Basis;
+use crate::study::{abs_time_h, Endpoint, PreclinicalScenario, Resolved, Treatment};
 use crate::translate::exposure_match::animal_periodic;
 use crate::translate::preparation::{self, DoseForm, Preparation};
-use crate::translate::species;
+use crate::translate::species::{self, SpeciesModel};
+use crate::translate::Schedule;
 use levodose_stats::power::{self as pw, Alternative};
-use scenario::{abs_time_h, Endpoint, PreclinicalScenario, Treatment};
 use serde::Serialize;
 
 /// The built-in LPS neuroinflammation template (seed protocol 1), every number editable.
@@ -35,41 +39,19 @@ fn pw_err(e: pw::PowerError) -> Error {
     Error::input("endpoint", e.to_string())
 }
 
-/// Standardised effect: Cohen's d = difference / SD (t-test) or Cohen's f from the group means.
+/// Standardised effect of an endpoint (see `Endpoint::effect_size`).
 pub fn effect_size(e: &Endpoint) -> Result<f64> {
-    match e.analysis.as_str() {
-        "anova" => pw::cohens_f(&e.means, e.sd).map_err(pw_err),
-        _ => Ok(e.difference.unwrap_or(0.0).abs() / e.sd),
-    }
+    e.effect_size()
 }
 
-/// The effect in words.
+/// The effect in words (see `Endpoint::effect_text`).
 pub fn effect_text(e: &Endpoint, groups: usize) -> Result<String> {
-    let es = effect_size(e)?;
-    Ok(match e.analysis.as_str() {
-        "anova" => format!(
-            "one-way ANOVA over {groups} groups, Cohen's f {es:.3}, alpha {}",
-            e.alpha
-        ),
-        _ => format!(
-            "two-sample t-test, difference {} / SD {} = d {es:.3}, alpha {} two-sided",
-            e.difference.unwrap_or(0.0),
-            e.sd,
-            e.alpha
-        ),
-    })
+    e.effect_text(groups)
 }
 
-/// Power at `n` completers per group.
+/// Power at `n` completers per group (see `Endpoint::power_at`).
 pub fn power_at(e: &Endpoint, groups: usize, n: f64) -> Result<f64> {
-    if n < 2.0 {
-        return Ok(0.0);
-    }
-    let es = effect_size(e)?;
-    match e.analysis.as_str() {
-        "anova" => pw::anova_power(groups, n, es, e.alpha).map_err(pw_err),
-        _ => pw::two_sample_t_power(n, es, e.alpha, Alternative::TwoSided).map_err(pw_err),
-    }
+    e.power_at(groups, n)
 }
 
 /// Sample size for the primary endpoint.
@@ -94,7 +76,7 @@ pub struct SampleSize {
 
 /// n per group from the endpoint (two-sample t-test or one-way ANOVA) with attrition.
 pub fn sample_size(e: &Endpoint, groups: usize, stated: Option<u32>) -> Result<SampleSize> {
-    let es = effect_size(e)?;
+    let es = e.effect_size()?;
     let s = match e.analysis.as_str() {
         "anova" => pw::anova_n(groups, es, e.alpha, e.power),
         _ => pw::two_sample_t_n(es, e.alpha, e.power, Alternative::TwoSided),
@@ -102,12 +84,12 @@ pub fn sample_size(e: &Endpoint, groups: usize, stated: Option<u32>) -> Result<S
     .and_then(|s| s.with_attrition(e.attrition))
     .map_err(pw_err)?;
     let stated_power = match stated {
-        Some(n) => Some(power_at(e, groups, n as f64 * (1.0 - e.attrition))?),
+        Some(n) => Some(e.power_at(groups, n as f64 * (1.0 - e.attrition))?),
         None => None,
     };
     Ok(SampleSize {
         analysis: e.analysis.clone(),
-        effect: effect_text(e, groups)?,
+        effect: e.effect_text(groups)?,
         effect_size: es,
         alpha: e.alpha,
         power: e.power,
@@ -142,7 +124,11 @@ pub struct GroupOut {
     pub dose_mg_per_kg: Option<f64>,
     pub challenge: bool,
     pub n: u64,
-    pub verified: bool,
+    /// As the file states it: Some(true) verified, Some(false) unverified, None = a user value
+    /// nobody vouched for (never shown as verified).
+    pub verified: Option<bool>,
+    /// "yes", "NO" or "user" (see `verified`).
+    pub verified_label: &'static str,
     pub note: String,
     pub preparation: Option<Preparation>,
 }
@@ -151,8 +137,11 @@ pub struct GroupOut {
 #[derive(Debug, Clone, Serialize)]
 pub struct SafetyOut {
     pub adverse_event: String,
+    /// Incidence (%) or, for a vital sign, the change in its own unit.
     pub clinical_incidence_percent: f64,
     pub placebo_percent: f64,
+    /// "%" for an adverse event, the outcome's own unit (bpm, mmHg) for a vital sign.
+    pub unit: String,
     pub at_human_dose_mg: f64,
     pub observations: Vec<String>,
     pub rationale: String,
@@ -170,6 +159,12 @@ pub struct Design {
     pub groups: Vec<GroupOut>,
     pub sample_size: Option<SampleSize>,
     pub n_per_group: u64,
+    /// Where `n_per_group` came from: "study.n_per_group" (the file) or "power calculation".
+    pub n_source: &'static str,
+    /// The dose unit of the groups as written ("free base" or the salt name) and the factor to
+    /// free base; every exposure prediction uses base.
+    pub doses_stated_as: String,
+    pub base_per_stated: f64,
     pub timeline: Vec<Event>,
     pub randomisation: Vec<randomise::Allocation>,
     pub safety_observations: Vec<SafetyOut>,
@@ -178,14 +173,6 @@ pub struct Design {
     pub assumptions: Vec<String>,
     pub unverified: Vec<String>,
     pub research_note: &'static str,
-}
-
-fn assay_name(m: &Monograph, key: &str) -> String {
-    species::preclinical(m)
-        .ok()
-        .and_then(|p| p.assays.iter().find(|a| a.name == key))
-        .map(|a| a.display_name.clone())
-        .unwrap_or_else(|| key.into())
 }
 
 /// Designs the study described by `sc`.
@@ -199,14 +186,57 @@ pub fn design(m: &Monograph, sc: &PreclinicalScenario) -> Result<Design> {
         .unwrap_or(Basis::Ki);
     let model = species::resolve(m, r.species, r.route, sc.study.weight_kg, basis, &sc.pk)?;
     let findings = crate::lint::preclinical::lint(m, sc)?;
+    let (sample_size, n, n_source) = choose_n(sc)?;
+    let groups = build_groups(m, sc, &model, n)?;
+    let randomisation = randomise::blocked(
+        &groups.iter().map(|g| g.code.clone()).collect::<Vec<_>>(),
+        n,
+        sc.study.seed,
+        r.species.as_str(),
+    );
+    let timeline = timeline(m, pre, sc, &r)?;
+    let (safety_observations, hed) = safety_observations(m, pre, sc, &model, &r)?;
+    let stated_salt = sc.base_per_stated(m)? != 1.0;
+    Ok(Design {
+        title: if sc.study.title.is_empty() {
+            "Preclinical study".into()
+        } else {
+            sc.study.title.clone()
+        },
+        species: r.species.as_str().into(),
+        route: route_text(sc, &r),
+        frequency: sc.dosing.frequency.clone(),
+        seed: sc.study.seed,
+        groups,
+        sample_size,
+        n_per_group: n,
+        n_source,
+        doses_stated_as: match (&m.compound.salt, stated_salt) {
+            (Some(s), true) => s.name.clone(),
+            _ => "free base".into(),
+        },
+        base_per_stated: sc.base_per_stated(m)?,
+        timeline,
+        randomisation,
+        safety_observations,
+        human_equivalent_dose_mg: hed,
+        findings,
+        assumptions: model.assumptions.clone(),
+        unverified: unverified(pre, sc),
+        research_note: crate::RESEARCH_USE_NOTE,
+    })
+}
 
+/// n per group: the file's `study.n_per_group` if given (its power is reported beside the
+/// calculated n), else the power calculation's enrolled n.
+fn choose_n(sc: &PreclinicalScenario) -> Result<(Option<SampleSize>, u64, &'static str)> {
     let sample_size = match &sc.endpoint {
         Some(e) => Some(sample_size(e, sc.groups.len(), sc.study.n_per_group)?),
         None => None,
     };
-    let n = match (sc.study.n_per_group, &sample_size) {
-        (Some(n), _) => n as u64,
-        (None, Some(s)) => s.n_enrolled_per_group,
+    let (n, source) = match (sc.study.n_per_group, &sample_size) {
+        (Some(n), _) => (n as u64, "study.n_per_group"),
+        (None, Some(s)) => (s.n_enrolled_per_group, "power calculation"),
         (None, None) => {
             return Err(Error::input(
                 "endpoint",
@@ -214,7 +244,16 @@ pub fn design(m: &Monograph, sc: &PreclinicalScenario) -> Result<Design> {
             ))
         }
     };
+    Ok((sample_size, n, source))
+}
 
+/// Groups with blind codes and the dose preparation of each drug group.
+fn build_groups(
+    m: &Monograph,
+    sc: &PreclinicalScenario,
+    model: &SpeciesModel,
+    n: u64,
+) -> Result<Vec<GroupOut>> {
     let stated = sc
         .dosing
         .dose_stated_as
@@ -228,8 +267,7 @@ pub fn design(m: &Monograph, sc: &PreclinicalScenario) -> Result<Design> {
         .or(model.dose_volume_ml_per_kg);
     let weigh_salt = m.compound.salt.is_some();
     let codes = randomise::blind_codes(sc.groups.len(), sc.study.seed);
-    let groups: Vec<GroupOut> = sc
-        .groups
+    sc.groups
         .iter()
         .zip(&codes)
         .map(|(g, code)| {
@@ -247,51 +285,66 @@ pub fn design(m: &Monograph, sc: &PreclinicalScenario) -> Result<Design> {
                 challenge: g.challenge,
                 n,
                 verified: g.verified,
+                verified_label: g.verified_label(),
                 note: g.note.clone(),
                 preparation: prep,
             })
         })
-        .collect::<Result<_>>()?;
-    let randomisation = randomise::blocked(
-        &groups.iter().map(|g| g.code.clone()).collect::<Vec<_>>(),
-        n,
-        sc.study.seed,
-        r.species.as_str(),
-    );
+        .collect()
+}
 
-    // Timeline.
+fn route_text(sc: &PreclinicalScenario, r: &Resolved) -> String {
+    if r.schedule == Schedule::Minipump {
+        "minipump".to_string()
+    } else {
+        sc.dosing.route.clone()
+    }
+}
+
+/// Timeline: acclimation, randomisation, dosing, challenge, tests (with any pre-test the
+/// monograph requires, e.g. the rat forced swim pre-test of Porsolt 1978), tissue collection.
+/// Clock hours of procedures and the light cycle come from the monograph's conventions unless
+/// the scenario sets them.
+fn timeline(
+    m: &Monograph,
+    pre: &Preclinical,
+    sc: &PreclinicalScenario,
+    r: &Resolved,
+) -> Result<Vec<Event>> {
+    let conv = &pre.conventions;
+    let proc_hour = conv.procedure_hour_h.value;
+    let light = sc.study.light_phase_h.unwrap_or(conv.light_phase_h.value);
+    let first_hour = sc.first_dose_hour_h(m)?;
     let mut timeline = Vec::new();
     let acc = sc.study.acclimation_days as i64;
     if acc > 0 {
         timeline.push(Event {
             day: 1 - acc,
-            hour: 9.0,
+            hour: proc_hour,
             event: format!("arrival and acclimation ({acc} days)"),
             groups: "all".into(),
             duration_min: None,
             hours_after_last_dose: None,
-            note: "standard housing, 12 h light/dark, food and water ad libitum".into(),
+            note: format!(
+                "standard housing, {light} h light / {} h dark, food and water ad libitum",
+                24.0 - light
+            ),
         });
     }
     timeline.push(Event {
         day: 0,
-        hour: 9.0,
+        hour: proc_hour,
         event: "weigh, randomise (blocked, blinded), baseline measures".into(),
         groups: "all".into(),
         duration_min: None,
         hours_after_last_dose: None,
         note: format!("seed {}", sc.study.seed),
     });
-    let times = sc.dose_times_h(r.schedule);
-    let route_txt = if r.schedule == crate::translate::Schedule::Minipump {
-        "minipump".to_string()
-    } else {
-        sc.dosing.route.clone()
-    };
-    if r.schedule == crate::translate::Schedule::Minipump {
+    let times = sc.dose_times_h(r.schedule, first_hour);
+    if r.schedule == Schedule::Minipump {
         timeline.push(Event {
             day: 1,
-            hour: sc.dosing.first_dose_hour,
+            hour: first_hour,
             event: format!("implant osmotic minipumps (s.c.), {} days", sc.dosing.days),
             groups: "all".into(),
             duration_min: None,
@@ -301,10 +354,10 @@ pub fn design(m: &Monograph, sc: &PreclinicalScenario) -> Result<Design> {
     } else {
         timeline.push(Event {
             day: 1,
-            hour: sc.dosing.first_dose_hour,
+            hour: first_hour,
             event: format!(
                 "daily dosing {} {} days 1-{} (drug or {} vehicle), {} per day",
-                route_txt,
+                route_text(sc, r),
                 sc.dosing.frequency,
                 sc.dosing.days,
                 sc.dosing.vehicle,
@@ -314,8 +367,8 @@ pub fn design(m: &Monograph, sc: &PreclinicalScenario) -> Result<Design> {
             duration_min: None,
             hours_after_last_dose: None,
             note: format!(
-                "dose times {:02}:00 + every {} h; weigh daily",
-                sc.dosing.first_dose_hour as u32,
+                "dose times {} + every {} h; weigh daily",
+                hhmm(first_hour),
                 r.schedule.tau_h()
             ),
         });
@@ -340,15 +393,15 @@ pub fn design(m: &Monograph, sc: &PreclinicalScenario) -> Result<Design> {
             groups: "all".into(),
             duration_min: None,
             hours_after_last_dose: since(at),
-            note: if c.verified {
-                c.note.clone()
-            } else {
-                format!("UNVERIFIED dose. {}", c.note)
+            note: match c.verified {
+                Some(true) => c.note.clone(),
+                Some(false) => format!("UNVERIFIED dose. {}", c.note),
+                None => format!("user value, not verified. {}", c.note),
             },
         });
     }
-    for t in &sc.tests {
-        let a = crate::lint::preclinical::assay(m, &t.assay, "tests.assay")?;
+    for (i, t) in sc.tests.iter().enumerate() {
+        let a = pre.assay(&t.assay, &format!("tests[{i}].assay"))?;
         let at = abs_time_h(t.day, t.hour);
         timeline.push(Event {
             day: t.day as i64,
@@ -358,6 +411,31 @@ pub fn design(m: &Monograph, sc: &PreclinicalScenario) -> Result<Design> {
             duration_min: Some(a.duration_min.value),
             hours_after_last_dose: since(at),
             note: t.note.clone(),
+        });
+    }
+    for (a, rule, day, p) in crate::lint::preclinical::missing_pretests(pre, sc, r.species.as_str())
+    {
+        let t = sc
+            .tests
+            .iter()
+            .find(|t| t.assay == a.name)
+            .map(|t| t.hour)
+            .unwrap_or(proc_hour);
+        timeline.push(Event {
+            day,
+            hour: t,
+            event: format!("test: {}", p.display_name),
+            groups: "all".into(),
+            duration_min: Some(p.duration_min.value),
+            hours_after_last_dose: if day >= 1 {
+                since(abs_time_h(day as u32, t))
+            } else {
+                None
+            },
+            note: format!(
+                "added by levodose: the {} needs this pre-test {} day(s) before ({}); not in the scenario",
+                a.display_name, rule.days_before, rule.source
+            ),
         });
     }
     if let Some(ts) = &sc.tissue {
@@ -376,69 +454,91 @@ pub fn design(m: &Monograph, sc: &PreclinicalScenario) -> Result<Design> {
             .partial_cmp(&(b.day, b.hour))
             .unwrap_or(std::cmp::Ordering::Equal)
     });
+    Ok(timeline)
+}
 
-    // Safety observations for the doses studied: human-equivalent dose by free Cavg.
-    let doses = sc.drug_doses();
-    let mut safety_observations = Vec::new();
-    let mut hed = None;
-    if let (Some(top), Some(s)) = (doses.last(), &m.safety) {
-        let p = animal_periodic(&model, r.schedule, *top)?;
-        let free = model.occupancy.free_ng_per_ml(p.cavg_ng_per_ml);
-        // Human oral daily mg giving the same free Cavg (typical human PK, bioavailability included).
-        let mg = crate::translate::human_daily_mg_for_free_cavg(m, free)?;
-        hed = Some(mg);
-        let sel = &pre.safety_selection;
-        let male_only_ok = !sc.study.sex.eq_ignore_ascii_case("female");
-        for t in s.adverse_events.iter().chain(&s.vital_signs) {
-            if t.population == "men" && !male_only_ok {
-                continue;
-            }
-            let Some(obs) = pre
-                .safety_observations
-                .iter()
-                .find(|o| o.adverse_event == t.name)
-            else {
-                continue;
-            };
-            let placebo = t
-                .doses_mg
-                .iter()
-                .position(|&d| d == 0.0)
-                .map(|i| t.values[i])
-                .unwrap_or(0.0);
-            let cols: Vec<usize> = (0..t.doses_mg.len())
-                .filter(|&i| t.doses_mg[i] > 0.0)
-                .collect();
-            let Some(&first) = cols.first() else { continue };
-            let col = cols
-                .iter()
-                .copied()
-                .rfind(|&i| t.doses_mg[i] <= mg)
-                .unwrap_or(first);
-            let v = t.values[col];
-            let keep = if t.unit == "%" {
-                v >= sel.min_incidence_percent.value
-                    && v >= sel.min_ratio_to_placebo_ratio.value * placebo
-            } else {
-                v > placebo
-            };
-            if keep {
-                safety_observations.push(SafetyOut {
-                    adverse_event: t.name.clone(),
-                    clinical_incidence_percent: v,
-                    placebo_percent: placebo,
-                    at_human_dose_mg: t.doses_mg[col],
-                    observations: obs.observations.clone(),
-                    rationale: obs.rationale.clone(),
-                    source: format!("{} (clinical); {} (observation)", t.source, obs.source),
-                });
-            }
+fn hhmm(h: f64) -> String {
+    let total = (h * 60.0).round() as i64;
+    format!("{:02}:{:02}", total / 60, total % 60)
+}
+
+/// Safety observations for the doses studied: the human-equivalent dose of the highest
+/// free-base dose by free Cavg, and the clinical adverse events at the nearest clinical dose
+/// (incidence and placebo ratio thresholds from the monograph) mirrored by animal observations.
+fn safety_observations(
+    m: &Monograph,
+    pre: &Preclinical,
+    sc: &PreclinicalScenario,
+    model: &SpeciesModel,
+    r: &Resolved,
+) -> Result<(Vec<SafetyOut>, Option<f64>)> {
+    let doses = sc.drug_doses_base(m)?;
+    let mut out = Vec::new();
+    let (Some(top), Some(s)) = (doses.last(), &m.safety) else {
+        return Ok((out, None));
+    };
+    let p = animal_periodic(model, r.schedule, *top)?;
+    let free = model.occupancy.free_ng_per_ml(p.cavg_ng_per_ml);
+    // Human oral daily mg giving the same free Cavg (typical human PK, bioavailability included).
+    let mg = crate::translate::human_daily_mg_for_free_cavg(m, free)?;
+    let sel = &pre.safety_selection;
+    let male_only_ok = !sc.study.sex.eq_ignore_ascii_case("female");
+    for t in s.adverse_events.iter().chain(&s.vital_signs) {
+        if t.population == "men" && !male_only_ok {
+            continue;
+        }
+        let Some(obs) = pre
+            .safety_observations
+            .iter()
+            .find(|o| o.adverse_event == t.name)
+        else {
+            continue;
+        };
+        let placebo = t
+            .doses_mg
+            .iter()
+            .position(|&d| d == 0.0)
+            .map(|i| t.values[i])
+            .unwrap_or(0.0);
+        let cols: Vec<usize> = (0..t.doses_mg.len())
+            .filter(|&i| t.doses_mg[i] > 0.0)
+            .collect();
+        let Some(&first) = cols.first() else { continue };
+        let col = cols
+            .iter()
+            .copied()
+            .rfind(|&i| t.doses_mg[i] <= mg)
+            .unwrap_or(first);
+        let v = t.values[col];
+        let keep = if t.unit == "%" {
+            v >= sel.min_incidence_percent.value
+                && v >= sel.min_ratio_to_placebo_ratio.value * placebo
+        } else {
+            v > placebo
+        };
+        if keep {
+            out.push(SafetyOut {
+                adverse_event: t.name.clone(),
+                clinical_incidence_percent: v,
+                placebo_percent: placebo,
+                unit: t.unit.clone(),
+                at_human_dose_mg: t.doses_mg[col],
+                observations: obs.observations.clone(),
+                rationale: obs.rationale.clone(),
+                source: format!("{} (clinical); {} (observation)", t.source, obs.source),
+            });
         }
     }
-    let mut unverified = Vec::new();
+    Ok((out, Some(mg)))
+}
+
+/// Numbers the protocol must show as unverified: group doses the file marks unverified or
+/// leaves unstated (user values), an unverified challenge, an endpoint with a caveat.
+fn unverified(pre: &Preclinical, sc: &PreclinicalScenario) -> Vec<String> {
+    let mut out = Vec::new();
     for g in &sc.groups {
-        if !g.verified {
-            unverified.push(format!(
+        match (g.verified, g.dose_mg_per_kg) {
+            (Some(false), _) => out.push(format!(
                 "group \"{}\": {}",
                 g.name,
                 if g.note.is_empty() {
@@ -446,17 +546,31 @@ pub fn design(m: &Monograph, sc: &PreclinicalScenario) -> Result<Design> {
                 } else {
                     &g.note
                 }
-            ));
+            )),
+            (None, Some(d)) => out.push(format!(
+                "group \"{}\": {d} mg/kg is a user value (verified not stated){}",
+                g.name,
+                if g.note.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", g.note)
+                }
+            )),
+            _ => {}
         }
     }
     if let Some(c) = &sc.challenge {
-        if !c.verified {
-            unverified.push(format!(
+        if c.verified != Some(true) {
+            out.push(format!(
                 "challenge {} {} mg/kg: {}",
                 c.agent,
                 c.dose_mg_per_kg,
                 if c.note.is_empty() {
-                    "not verified"
+                    if c.verified.is_none() {
+                        "user value (verified not stated)"
+                    } else {
+                        "not verified"
+                    }
                 } else {
                     &c.note
                 }
@@ -465,33 +579,14 @@ pub fn design(m: &Monograph, sc: &PreclinicalScenario) -> Result<Design> {
     }
     if let Some(e) = &sc.endpoint {
         if !e.note.is_empty() {
-            unverified.push(format!(
-                "primary endpoint ({}): {}",
-                assay_name(m, &e.assay),
-                e.note
-            ));
+            let name = pre
+                .assays
+                .iter()
+                .find(|a| a.name == e.assay)
+                .map(|a| a.display_name.clone())
+                .unwrap_or_else(|| e.assay.clone());
+            out.push(format!("primary endpoint ({name}): {}", e.note));
         }
     }
-    Ok(Design {
-        title: if sc.study.title.is_empty() {
-            "Preclinical study".into()
-        } else {
-            sc.study.title.clone()
-        },
-        species: r.species.as_str().into(),
-        route: route_txt,
-        frequency: sc.dosing.frequency.clone(),
-        seed: sc.study.seed,
-        groups,
-        sample_size,
-        n_per_group: n,
-        timeline,
-        randomisation,
-        safety_observations,
-        human_equivalent_dose_mg: hed,
-        findings,
-        assumptions: model.assumptions.clone(),
-        unverified,
-        research_note: crate::RESEARCH_USE_NOTE,
-    })
+    out
 }

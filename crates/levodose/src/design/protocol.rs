@@ -89,6 +89,11 @@ pub fn markdown(d: &Design) -> String {
     let _ = writeln!(s, "## Groups\n");
     let _ = writeln!(
         s,
+        "Doses as written in the scenario ({}); predictions use free base (x {:.4}). verified: yes / NO as the file states, user = a user value the file does not vouch for.\n",
+        d.doses_stated_as, d.base_per_stated
+    );
+    let _ = writeln!(
+        s,
         "| group | treatment | dose (mg/kg) | challenge | n | verified |"
     );
     let _ = writeln!(s, "|---|---|---|---|---|---|");
@@ -103,28 +108,43 @@ pub fn markdown(d: &Design) -> String {
                 .unwrap_or_else(|| "-".into()),
             if g.challenge { "yes" } else { "no" },
             g.n,
-            if g.verified { "yes" } else { "NO" }
+            g.verified_label
         );
     }
     s.push('\n');
     let _ = writeln!(s, "## Sample size\n");
+    let _ = writeln!(
+        s,
+        "n per group used: {} (from {}).",
+        d.n_per_group,
+        if d.n_source == "study.n_per_group" {
+            "the scenario's study.n_per_group"
+        } else {
+            "the power calculation"
+        }
+    );
     match &d.sample_size {
+        Some(ss) if d.n_source == "study.n_per_group" => {
+            let _ = writeln!(
+                s,
+                "\nPrimary endpoint: {}; with {} per group (attrition {:.0} %) the power is {}; the power calculation would need {} per group for power {}.",
+                ss.effect,
+                d.n_per_group,
+                100.0 * ss.attrition,
+                ss.stated_power.map(|p| format!("{p:.2}")).unwrap_or_else(|| "-".into()),
+                ss.n_enrolled_per_group,
+                ss.power
+            );
+        }
         Some(ss) => {
             let _ = writeln!(
                 s,
-                "Primary endpoint: {}; target power {}. n per group (completers) = {} (exact {:.2}, achieved power {:.3}); with attrition {:.0} %: enrol {} per group.",
+                "\nPrimary endpoint: {}; target power {}. Completers per group = {} (exact {:.2}, achieved power {:.3}); with attrition {:.0} %: enrol {} per group.",
                 ss.effect, ss.power, ss.n_per_group, ss.n_exact, ss.achieved_power, 100.0 * ss.attrition, ss.n_enrolled_per_group
             );
-            if let (Some(n), Some(p)) = (ss.stated_n_per_group, ss.stated_power) {
-                let _ = writeln!(s, "\nThe scenario states {n} per group: power {p:.2}.");
-            }
         }
         None => {
-            let _ = writeln!(
-                s,
-                "n per group {} as stated (no endpoint for a power calculation).",
-                d.n_per_group
-            );
+            let _ = writeln!(s, "\nNo endpoint for a power calculation.");
         }
     }
     let _ = writeln!(s, "\nTotal animals: {}.\n", d.randomisation.len());
@@ -172,9 +192,10 @@ pub fn markdown(d: &Design) -> String {
         let _ = writeln!(s, "Highest dose studied matches a human dose of about {h:.0} mg/day by free average concentration; events chosen at the nearest clinical dose.\n");
     }
     for o in &d.safety_observations {
+        let unit = &o.unit;
         let _ = writeln!(
             s,
-            "- {} ({:.1} % at {} mg vs {:.1} % placebo): {} — {} [{}]",
+            "- {} ({:.1} {unit} at {} mg vs {:.1} {unit} placebo): {} — {} [{}]",
             o.adverse_event,
             o.clinical_incidence_percent,
             o.at_human_dose_mg,

@@ -21,7 +21,60 @@ pub struct Preclinical {
     pub assays: Vec<Assay>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub models: Vec<DiseaseModel>,
+    /// Published rodent toxicity limits (LD50, NOAEL) that cap translated and designed doses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub toxicology: Vec<ToxicologyLimit>,
+    /// Study conventions (clock hour of dosing, light cycle) used as scenario defaults.
+    pub conventions: StudyConventions,
     pub design_rules: DesignRules,
+}
+
+/// What a toxicology limit measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ToxicologyKind {
+    /// Median lethal single dose.
+    Ld50,
+    /// No-observed-adverse-effect level (daily dose, repeated dosing).
+    Noael,
+    /// Lowest-observed-adverse-effect level (daily dose), used when no NOAEL is published.
+    Loael,
+}
+
+impl ToxicologyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ToxicologyKind::Ld50 => "LD50",
+            ToxicologyKind::Noael => "NOAEL",
+            ToxicologyKind::Loael => "LOAEL",
+        }
+    }
+}
+
+/// A published rodent toxicity limit; `compound_tested` says whether it is the racemate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToxicologyLimit {
+    pub kind: ToxicologyKind,
+    pub species: String,
+    pub route: String,
+    pub compound_tested: String,
+    /// What was observed (or not) at the limit, in words.
+    pub endpoint: String,
+    /// Per administration for an LD50, per day for a NOAEL.
+    pub dose_mg_per_kg: Value,
+}
+
+/// Conventions of a rodent study that a scenario may override.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudyConventions {
+    /// Clock hour of the first daily dose (`[dosing] first_dose_hour` default).
+    pub first_dose_hour_h: Value,
+    /// Clock hour of arrival, randomisation and baseline measures.
+    pub procedure_hour_h: Value,
+    /// Hours of light per 24 h (light/dark cycle of the housing).
+    pub light_phase_h: Value,
 }
 
 /// Simple allometry: P_animal = P_human (W_animal / W_human)^b.
@@ -129,6 +182,22 @@ pub struct Assay {
     pub source: String,
     #[serde(default)]
     pub note: String,
+    /// The test this session prepares (a pre-test the day before, e.g. the rat forced swim).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pretest_for: Option<String>,
+    /// Species in which this test needs its pre-test (`pretest` assay key) the day before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pretest: Option<PretestRule>,
+}
+
+/// "In `species`, run assay `assay` `days_before` days before this test" (e.g. Porsolt 1978).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PretestRule {
+    pub assay: String,
+    pub species: Vec<String>,
+    pub days_before: u32,
+    pub source: String,
 }
 
 /// A disease model (challenge or lesion) and whether it depends mainly on serotonin.
@@ -155,4 +224,30 @@ pub struct DesignRules {
     pub max_half_lives_after_tmax: Value,
     /// Flag when allometric exposure matching and BSA scaling differ by more than this fold.
     pub bsa_disagreement_fold: Value,
+    /// A recommendation further than this fold from the BSA dose is implausible (warning).
+    pub implausible_bsa_fold: Value,
+    /// A recommendation above this multiple of the highest published minimum effective dose
+    /// (same species) is above the published effective range (warning).
+    pub effective_range_fold: Value,
+    /// Error when a dose exceeds this fraction of the LD50.
+    pub ld50_error_fraction: Value,
+}
+
+impl Preclinical {
+    /// Looks up an assay by key; the error names `field` and lists the allowed keys.
+    pub fn assay(&self, key: &str, field: &str) -> crate::error::Result<&Assay> {
+        self.assays.iter().find(|a| a.name == key).ok_or_else(|| {
+            crate::error::Error::input(
+                field,
+                format!(
+                    "unknown assay \"{key}\"; allowed: {}",
+                    self.assays
+                        .iter()
+                        .map(|a| a.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+    }
 }

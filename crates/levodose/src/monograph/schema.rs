@@ -34,6 +34,34 @@ pub struct Monograph {
     /// Published MADRS trial effects and the assumptions of the trial simulator (`trial`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub efficacy: Option<Efficacy>,
+    /// Active metabolites that bind the same transporters (`compare` sums them competitively).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metabolites: Vec<ActiveMetabolite>,
+    /// Published PET transporter occupancies in patients or volunteers (`compare` shows them
+    /// beside the Ki-basis prediction).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pet_occupancy: Vec<PetOccupancy>,
+}
+
+/// An active metabolite whose own monograph (`compound`) gives its PK and transporter
+/// constants; `formation_fraction` is the share of the parent dose converted to it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActiveMetabolite {
+    pub compound: String,
+    pub formation_fraction: Value,
+}
+
+/// A published PET occupancy at a dose.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PetOccupancy {
+    /// "sert" or "net".
+    pub transporter: String,
+    pub dose_mg: Value,
+    pub occupancy_fraction: Value,
+    /// When after the dose and after how long on treatment, tracer and region.
+    pub timing: String,
 }
 
 /// Identity: names, molar masses (free base and salt), usual clinical dosing (for comparisons).

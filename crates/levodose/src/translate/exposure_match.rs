@@ -293,6 +293,45 @@ pub fn animal_periodic(
     periodic(&params, &dose, tau)
 }
 
+/// Total plasma concentration (ng/mL) at absolute time `t_h` (h from day 1 00:00) for
+/// `dose_mg_per_kg` given at `dose_times_h` (bolus or i.p.), or by minipump for `days` days from
+/// time 0 (exact multi-dose simulation, not steady state).
+pub fn conc_at(
+    model: &SpeciesModel,
+    schedule: Schedule,
+    dose_mg_per_kg: f64,
+    dose_times_h: &[f64],
+    days: u32,
+    t_h: f64,
+) -> Result<f64> {
+    let amount = dose_mg_per_kg * model.weight_kg;
+    let mut params = model.params;
+    let doses: Vec<DoseEvent> = if schedule == Schedule::Minipump {
+        let a = amount * params.bioavailability;
+        params.bioavailability = 1.0;
+        (0..days)
+            .map(|d| DoseEvent {
+                time_h: d as f64 * 24.0,
+                amount_mg: a,
+                route: crate::regimen::Route::Iv,
+                infusion_h: Some(24.0),
+            })
+            .collect()
+    } else {
+        dose_times_h
+            .iter()
+            .map(|&t| DoseEvent {
+                time_h: t,
+                amount_mg: amount,
+                route: model.route.engine_route(),
+                infusion_h: None,
+            })
+            .collect()
+    };
+    // The value just after any dose at exactly t_h is wanted: nudge past it.
+    Ok(pk::concentrations(&params, &doses, &[t_h + 1e-9])?[0])
+}
+
 /// The animal dose (mg/kg per administration; per day for a minipump) whose steady-state
 /// `metric` equals `level`.
 pub fn solve_dose(

@@ -6,6 +6,7 @@ pub mod dose_range;
 pub mod exposure_match;
 pub mod preparation;
 pub mod species;
+pub mod toxicology;
 
 pub use exposure_match::{Levels, Metric, Periodic, Schedule, Window};
 pub use species::{AnimalRoute, Species, SpeciesModel, SpeciesPkOverride};
@@ -48,9 +49,11 @@ pub struct OptionOut {
     pub peak: f64,
     pub average: f64,
     pub trough_to_peak_ratio: f64,
-    /// Hours per 24 h with the metric's instantaneous quantity at or above the human level.
+    /// Hours per 24 h (all doses of the day) with the metric's instantaneous quantity at or
+    /// above the human level; 24 for a minipump.
     pub hours_at_or_above_human: f64,
-    /// Hours after each dose with the quantity at or above the human level.
+    /// Hours after each dose (one dosing interval) with the quantity at or above the human
+    /// level; None for a minipump (continuous exposure, no dose to time a test from).
     pub test_window_h: Option<Window>,
     pub tmax_h: Option<f64>,
     /// Steady-state profile over 24 h: (time h, metric quantity).
@@ -214,18 +217,122 @@ fn option_for(
         peak: l.peak,
         average: l.average,
         trough_to_peak_ratio: if l.peak > 0.0 { l.trough / l.peak } else { 0.0 },
-        hours_at_or_above_human: p.hours_at_or_above(metric, occ, inst_level) * per_day,
+        // A minipump holds the matched level all day by construction (its dose solves
+        // average = level); sample ripple around a flat line must not read as hours below it.
+        hours_at_or_above_human: if continuous {
+            24.0
+        } else {
+            p.hours_at_or_above(metric, occ, inst_level) * per_day
+        },
+        // No dose, no window after it: the pump's exposure is continuous.
         test_window_h: if continuous {
-            Some(Window {
-                start: 0.0,
-                end: 24.0,
-            })
+            None
         } else {
             p.window(metric, occ, inst_level)
         },
         tmax_h: if continuous { None } else { Some(p.tmax_h) },
         profile,
     })
+}
+
+/// "once daily", "twice daily", "three times daily", "by minipump (per day)".
+pub fn schedule_words(s: Schedule) -> &'static str {
+    match s {
+        Schedule::Qd => "once daily",
+        Schedule::Bid => "twice daily",
+        Schedule::Tid => "three times daily",
+        Schedule::Minipump => "by minipump (per day)",
+    }
+}
+
+/// Findings on whether the recommended dose is plausible: `implausible_recommendation` (further
+/// than the monograph's fold from the body-surface-area dose, or above the published effective
+/// range) and `below_published_effective_doses` (under every published minimum effective dose of
+/// the species: the exposure match probably under-doses).
+fn plausibility(
+    m: &Monograph,
+    req: &Request,
+    rec: &OptionOut,
+    bsa_mg_per_kg_day: f64,
+    allometric: bool,
+) -> Result<Vec<Finding>> {
+    let pre = species::preclinical(m)?;
+    let rules = &pre.design_rules;
+    let mut out = Vec::new();
+    let dose = rec.dose_mg_per_kg;
+    let daily = rec.daily_dose_mg_per_kg;
+    let what = format!("{dose:.3} mg/kg {}", schedule_words(rec.frequency));
+    let fold = (daily / bsa_mg_per_kg_day).max(bsa_mg_per_kg_day / daily);
+    let fold_max = rules.implausible_bsa_fold.value;
+    if fold > fold_max {
+        out.push(
+            Finding::new(
+                "implausible_recommendation",
+                Severity::Warning,
+                format!(
+                    "the recommended {what} ({daily:.3} mg/kg/day) is {fold:.1}-fold from the body-surface-area dose {bsa_mg_per_kg_day:.2} mg/kg/day, more than the {fold_max}-fold plausibility limit"
+                ),
+                rules.implausible_bsa_fold.source.clone(),
+            )
+            .with_suggestion("check the metric (a trough target on a short half-life inflates the dose), prefer bid or a minipump, and measure plasma levels"),
+        );
+    }
+    let meds: Vec<&crate::monograph::EffectiveDose> = pre
+        .minimum_effective_doses
+        .iter()
+        .filter(|d| d.species == req.species.as_str())
+        .collect();
+    if let (Some(lo), Some(hi)) = (
+        meds.iter()
+            .min_by(|a, b| a.dose_mg_per_kg.value.total_cmp(&b.dose_mg_per_kg.value)),
+        meds.iter()
+            .max_by(|a, b| a.dose_mg_per_kg.value.total_cmp(&b.dose_mg_per_kg.value)),
+    ) {
+        let range_fold = rules.effective_range_fold.value;
+        let top = hi.dose_mg_per_kg.value;
+        if dose > range_fold * top {
+            out.push(
+                Finding::new(
+                    "implausible_recommendation",
+                    Severity::Warning,
+                    format!(
+                        "the recommended {what} is {:.1} x the highest published minimum effective dose in the {} ({}: {top} mg/kg {}), above the {range_fold} x limit of the published effective range",
+                        dose / top,
+                        req.species.as_str(),
+                        hi.name,
+                        hi.route
+                    ),
+                    hi.dose_mg_per_kg.source.clone(),
+                )
+                .with_suggestion("doses this high are not needed for effect in published studies; reconsider the matched metric"),
+            );
+        }
+        if dose < lo.dose_mg_per_kg.value {
+            let list: Vec<String> = meds
+                .iter()
+                .map(|d| format!("{} {} mg/kg {}", d.name, d.dose_mg_per_kg.value, d.route))
+                .collect();
+            out.push(
+                Finding::new(
+                    "below_published_effective_doses",
+                    Severity::Warning,
+                    format!(
+                        "the recommended {what} is below every published minimum effective dose in the {} ({}){}",
+                        req.species.as_str(),
+                        list.join("; "),
+                        if allometric {
+                            ": allometric clearance probably under-predicts rodent clearance (rodents clear small, renally excreted drugs faster than W^0.75 scaling from human predicts), so the matched dose is likely too low. No rat or mouse clearance of levomilnacipran or racemic milnacipran was retrievable to use as a proxy (BAGCHI gives mouse i.p. Tmax and bioavailability only)"
+                        } else {
+                            ": the matched exposure may be lower than the exposure those studies reached"
+                        }
+                    ),
+                    lo.dose_mg_per_kg.source.clone(),
+                )
+                .with_suggestion("measure plasma levels in a satellite group and give them under [pk] (--cl-l-per-h-per-kg, --v-l-per-kg), or bracket the published effective doses in a dose-range design"),
+            );
+        }
+    }
+    Ok(out)
 }
 
 /// Answers a translation request.
@@ -325,6 +432,19 @@ pub fn translate(m: &Monograph, req: &Request) -> Result<Translation> {
             pre.bsa.human_km_kg_per_m2.source.clone(),
         ));
     }
+    findings.extend(plausibility(m, req, &rec, bsa, model.is_allometric())?);
+    findings.extend(toxicology::check(
+        m,
+        req.species,
+        &options
+            .iter()
+            .map(|o| toxicology::DoseToCheck {
+                what: format!("{} {}", o.route.as_str(), schedule_words(o.frequency)),
+                per_dose_mg_per_kg: o.dose_mg_per_kg,
+                daily_mg_per_kg: o.daily_dose_mg_per_kg,
+            })
+            .collect::<Vec<_>>(),
+    )?);
     if model.is_allometric() {
         findings.push(
             Finding::new(

@@ -1,8 +1,13 @@
-//! The preclinical scenario file (`[study] kind = "preclinical"`), shared by `design` and `lint`.
+//! The preclinical study file (`[study] kind = "preclinical"`), shared by `design` and `lint`;
+//! the schema is documented key by key in docs/scenarios.md. This module owns the file: parsing,
+//! range checks, the conversion of salt doses to free base (once, here, so every exposure path
+//! sees base), the dosing times and the endpoint's power calculation.
 
 use crate::error::{check_range, Error, Result};
+use crate::monograph::Monograph;
 use crate::translate::species::{AnimalRoute, Species, SpeciesPkOverride};
 use crate::translate::{Metric, Schedule};
+use levodose_stats::power::{self as pw, Alternative};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -46,6 +51,9 @@ pub struct Study {
     /// Animals per group as planned (None = from the power calculation).
     #[serde(default)]
     pub n_per_group: Option<u32>,
+    /// Hours of light per 24 h (None = the monograph's convention).
+    #[serde(default)]
+    pub light_phase_h: Option<f64>,
     #[serde(default = "default_acclimation")]
     pub acclimation_days: u32,
     #[serde(default = "default_seed")]
@@ -72,9 +80,9 @@ pub struct Dosing {
     pub frequency: String,
     /// Dosing on study days 1..=days.
     pub days: u32,
-    /// Clock hour of the first daily dose.
-    #[serde(default = "default_first_hour")]
-    pub first_dose_hour: f64,
+    /// Clock hour of the first daily dose (None = the monograph's convention).
+    #[serde(default)]
+    pub first_dose_hour: Option<f64>,
     /// "base" or "salt" (hydrochloride); absent = unstated (a lint finding).
     #[serde(default)]
     pub dose_stated_as: Option<String>,
@@ -84,9 +92,6 @@ pub struct Dosing {
     pub vehicle: String,
 }
 
-fn default_first_hour() -> f64 {
-    9.0
-}
 fn default_vehicle() -> String {
     "saline".into()
 }
@@ -123,15 +128,23 @@ pub struct Group {
     /// Receives the challenge (e.g. LPS) rather than its vehicle.
     #[serde(default)]
     pub challenge: bool,
-    /// False = the dose is a placeholder or not verified in the literature.
-    #[serde(default = "yes")]
-    pub verified: bool,
+    /// The user's statement about the dose: true = checked against the literature, false =
+    /// a placeholder or unverified. Absent = a user value nobody vouched for (shown as "user").
+    #[serde(default)]
+    pub verified: Option<bool>,
     #[serde(default)]
     pub note: String,
 }
 
-fn yes() -> bool {
-    true
+impl Group {
+    /// "yes" (the file says verified), "NO" (says unverified), "user" (says nothing).
+    pub fn verified_label(&self) -> &'static str {
+        match self.verified {
+            Some(true) => "yes",
+            Some(false) => "NO",
+            None => "user",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -143,8 +156,9 @@ pub struct Challenge {
     pub route: String,
     pub day: u32,
     pub hour: f64,
-    #[serde(default = "yes")]
-    pub verified: bool,
+    /// As for a group: Some(true) checked, Some(false) unverified, None = user value.
+    #[serde(default)]
+    pub verified: Option<bool>,
     #[serde(default)]
     pub note: String,
 }
@@ -219,12 +233,94 @@ pub struct Resolved {
     pub metric: Option<Metric>,
 }
 
+/// The `[table]` (or `[[table]]`) header in force at byte `pos` of a TOML text, if any.
+pub fn table_at(text: &str, pos: usize) -> Option<String> {
+    let mut table = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if offset > pos {
+            break;
+        }
+        let t = line.trim();
+        if t.starts_with('[') {
+            let name = t
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim();
+            if !name.is_empty() {
+                let arr = t.starts_with("[[");
+                table = Some(if arr {
+                    format!("[[{name}]]")
+                } else {
+                    format!("[{name}]")
+                });
+            }
+        }
+        offset += line.len();
+    }
+    table
+}
+
+/// A TOML parse error with the file and the table the offending key sits in.
+pub fn toml_error(text: &str, file: &str, e: &toml::de::Error) -> Error {
+    let table = e.span().and_then(|sp| table_at(text, sp.start));
+    let field = match table {
+        Some(t) => format!("scenario {file}, table {t}"),
+        None => format!("scenario {file}, top level (outside any table)"),
+    };
+    Error::input(field, e.message().trim().to_string())
+}
+
 impl PreclinicalScenario {
     pub fn from_toml_str(text: &str, file: &str) -> Result<Self> {
-        let sc: PreclinicalScenario = toml::from_str(text)
-            .map_err(|e| Error::input(format!("scenario {file}"), e.message().to_string()))?;
+        let sc: PreclinicalScenario =
+            toml::from_str(text).map_err(|e| toml_error(text, file, &e))?;
         sc.validate()?;
         Ok(sc)
+    }
+
+    /// Free base per unit of dose as written: 1 for base (or unstated: lint flags it),
+    /// M_base / M_salt for salt. The one place salt becomes base.
+    pub fn base_per_stated(&self, m: &Monograph) -> Result<f64> {
+        let form = match &self.dosing.dose_stated_as {
+            Some(s) => crate::translate::preparation::DoseForm::parse(s)
+                .map_err(|e| rename(e, "dosing.dose_stated_as"))?,
+            None => crate::translate::preparation::DoseForm::Base,
+        };
+        match form {
+            crate::translate::preparation::DoseForm::Base => Ok(1.0),
+            crate::translate::preparation::DoseForm::Salt => {
+                let salt = m.salt_molar_mass().ok_or_else(|| {
+                    Error::input(
+                        "dosing.dose_stated_as",
+                        format!(
+                            "\"salt\", but {} has no salt form in its monograph; allowed: base",
+                            m.compound.name
+                        ),
+                    )
+                })?;
+                Ok(m.compound.molar_mass_base_g_per_mol.value / salt)
+            }
+        }
+    }
+
+    /// Levomilnacipran doses studied as free base (mg/kg, ascending, distinct).
+    pub fn drug_doses_base(&self, m: &Monograph) -> Result<Vec<f64>> {
+        let f = self.base_per_stated(m)?;
+        Ok(self.drug_doses().into_iter().map(|d| d * f).collect())
+    }
+
+    /// Clock hour of the first daily dose: the file's, else the monograph's convention.
+    pub fn first_dose_hour_h(&self, m: &Monograph) -> Result<f64> {
+        match self.dosing.first_dose_hour {
+            Some(h) => Ok(h),
+            None => Ok(crate::translate::species::preclinical(m)?
+                .conventions
+                .first_dose_hour_h
+                .value),
+        }
     }
 
     /// Checks ranges and names; errors name the field and the allowed values.
@@ -253,13 +349,12 @@ impl PreclinicalScenario {
                 format!("{} is outside 1 to 365", self.dosing.days),
             ));
         }
-        check_range(
-            "dosing.first_dose_hour",
-            self.dosing.first_dose_hour,
-            0.0,
-            23.99,
-            "h",
-        )?;
+        if let Some(h) = self.dosing.first_dose_hour {
+            check_range("dosing.first_dose_hour", h, 0.0, 23.99, "h")?;
+        }
+        if let Some(h) = self.study.light_phase_h {
+            check_range("study.light_phase_h", h, 0.0, 24.0, "h")?;
+        }
         if let Some(v) = self.dosing.dose_volume_ml_per_kg {
             check_range("dosing.dose_volume_ml_per_kg", v, 0.1, 50.0, "mL/kg")?;
         }
@@ -375,7 +470,8 @@ impl PreclinicalScenario {
         })
     }
 
-    /// Levomilnacipran doses studied (mg/kg, ascending, distinct).
+    /// Levomilnacipran doses studied as written (mg/kg, ascending, distinct; salt or base as
+    /// `dose_stated_as` says: use `drug_doses_base` for anything that predicts exposure).
     pub fn drug_doses(&self) -> Vec<f64> {
         let mut d: Vec<f64> = self
             .groups
@@ -389,8 +485,9 @@ impl PreclinicalScenario {
         d
     }
 
-    /// Dose times (h from day 1 00:00) of the daily schedule; empty for a minipump.
-    pub fn dose_times_h(&self, schedule: Schedule) -> Vec<f64> {
+    /// Dose times (h from day 1 00:00) of the daily schedule, first dose of each day at
+    /// `first_hour_h`; empty for a minipump.
+    pub fn dose_times_h(&self, schedule: Schedule, first_hour_h: f64) -> Vec<f64> {
         if schedule == Schedule::Minipump {
             return Vec::new();
         }
@@ -398,14 +495,53 @@ impl PreclinicalScenario {
         let mut t = Vec::new();
         for day in 1..=self.dosing.days {
             for k in 0..per_day {
-                t.push(
-                    (day - 1) as f64 * 24.0
-                        + self.dosing.first_dose_hour
-                        + k as f64 * schedule.tau_h(),
-                );
+                t.push((day - 1) as f64 * 24.0 + first_hour_h + k as f64 * schedule.tau_h());
             }
         }
         t
+    }
+}
+
+fn pw_err(e: pw::PowerError) -> Error {
+    Error::input("endpoint", e.to_string())
+}
+
+impl Endpoint {
+    /// Standardised effect: Cohen's d = difference / SD (t-test) or Cohen's f from the means.
+    pub fn effect_size(&self) -> Result<f64> {
+        match self.analysis.as_str() {
+            "anova" => pw::cohens_f(&self.means, self.sd).map_err(pw_err),
+            _ => Ok(self.difference.unwrap_or(0.0).abs() / self.sd),
+        }
+    }
+
+    /// The effect in words.
+    pub fn effect_text(&self, groups: usize) -> Result<String> {
+        let es = self.effect_size()?;
+        Ok(match self.analysis.as_str() {
+            "anova" => format!(
+                "one-way ANOVA over {groups} groups, Cohen's f {es:.3}, alpha {}",
+                self.alpha
+            ),
+            _ => format!(
+                "two-sample t-test, difference {} / SD {} = d {es:.3}, alpha {} two-sided",
+                self.difference.unwrap_or(0.0),
+                self.sd,
+                self.alpha
+            ),
+        })
+    }
+
+    /// Power at `n` completers per group.
+    pub fn power_at(&self, groups: usize, n: f64) -> Result<f64> {
+        if n < 2.0 {
+            return Ok(0.0);
+        }
+        let es = self.effect_size()?;
+        match self.analysis.as_str() {
+            "anova" => pw::anova_power(groups, n, es, self.alpha).map_err(pw_err),
+            _ => pw::two_sample_t_power(n, es, self.alpha, Alternative::TwoSided).map_err(pw_err),
+        }
     }
 }
 
