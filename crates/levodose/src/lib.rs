@@ -20,6 +20,7 @@ pub mod population;
 pub mod regimen;
 pub mod safety;
 pub mod simulate;
+pub mod study;
 pub mod subject;
 pub mod target;
 pub mod translate;
