@@ -26,6 +26,17 @@ fn close(what: &str, a: &Value, b: &Value, rel: f64) {
     );
 }
 
+/// Dunnett rows where `p_integral` itself is off by more than 1e-6 relative. analyse.R integrates
+/// the Z variable over (-Inf, Inf) with `integrate`, which under-resolves the integrand's peak at
+/// z ~ lambda c s when p is tiny. Recomputed in R 4.2.2 with the same functions but Z integrated
+/// over finite pieces (0, 4, 8, 12, 16, 40), doubled by symmetry, rel.tol 1e-11 and 1e-13 (both
+/// give the same 15 digits):
+///   dunnett_p_integral(7.44220110044725, sqrt(c(10,8,10,8)/(c(10,8,10,8)+10)), 41)
+///   = 1.56625053450753e-08   (reference file: 1.566253376902722e-08)
+/// Our value is compared with the recomputed one; the file's value must still lie within 2e-6.
+const DUNNETT_RECOMPUTED: [(&str, &str, f64); 1] =
+    [("SUCROSE_PREF_PCT", "vehicle + saline", 1.56625053450753e-08)];
+
 const DET: f64 = 1e-8;
 const ADJ: f64 = 1e-6;
 
@@ -104,7 +115,13 @@ fn dataset_a_reproduces_r() {
             for k in ["estimate", "se", "t", "p_unadjusted"] {
                 close(&format!("{w} {k}"), &x[k], &y[k], DET);
             }
-            close(&format!("{w} p_adjusted"), &x["p_adjusted"], &y["p_integral"], ADJ);
+            match DUNNETT_RECOMPUTED.iter().find(|d| d.0 == rn && y["group"] == d.1) {
+                Some(d) => {
+                    close(&format!("{w} p_adjusted (recomputed)"), &x["p_adjusted"], &Value::from(d.2), ADJ);
+                    close(&format!("{w} reference p_integral"), &y["p_integral"], &Value::from(d.2), 2e-6);
+                }
+                None => close(&format!("{w} p_adjusted"), &x["p_adjusted"], &y["p_integral"], ADJ),
+            }
             close(&format!("{w} lower"), &x["lower"], &y["simultaneous_ci95_lower"], DET);
             close(&format!("{w} upper"), &x["upper"], &y["simultaneous_ci95_upper"], DET);
         }

@@ -1,7 +1,9 @@
 //! Rank tests: Kruskal-Wallis with tie correction (R's `kruskal.test`) and Dunn's test of every
 //! group against a control with Holm's adjustment (`p.adjust(method = "holm")`).
-//! Ranks are taken on the values as stored doubles: two values tie only when they are the
-//! same double, which is what R does (1-ulp differences from decimal subtraction do not tie).
+//! As in R, ranks are taken on the values as stored doubles (two values share a mid-rank only
+//! when they are the same double; 1-ulp differences from decimal subtraction do not), while the
+//! tie correction counts tie groups as `table(x)` does, on the values printed to 15 significant
+//! digits, so such near-ties enter the correction term.
 
 use super::distributions::{chisq_sf, norm_sf};
 use serde::Serialize;
@@ -39,11 +41,22 @@ fn pooled_ranks(groups: &[&[f64]]) -> (Vec<Vec<f64>>, f64, usize) {
         while j + 1 < all.len() && all[j + 1].0 == all[i].0 {
             j += 1;
         }
-        let t = (j - i + 1) as f64;
         let r = (i + j) as f64 / 2.0 + 1.0;
         for e in &all[i..=j] {
             ranks[e.1][e.2] = r;
         }
+        i = j + 1;
+    }
+    // Tie groups for the correction: equal at 15 significant digits (R's as.character).
+    let key = |x: f64| format!("{x:.14e}");
+    let mut i = 0;
+    while i < all.len() {
+        let k = key(all[i].0);
+        let mut j = i;
+        while j + 1 < all.len() && key(all[j + 1].0) == k {
+            j += 1;
+        }
+        let t = (j - i + 1) as f64;
         if t > 1.0 {
             tie_sum += t * t * t - t;
             tie_groups += 1;
