@@ -96,6 +96,7 @@ mod tests {
         // For k = 2, Q = sqrt(2) |T|: P(Q > q) = P(|T| > q / sqrt 2).
         let p = p_range(3.0, 2, 12.0);
         let t = super::super::distributions::t_two_sided(3.0 / 2f64.sqrt(), 12.0);
-        assert!((p - t).abs() < 1e-12, "{p} vs {t}");
+        // Each of the two nested integrals is taken to 1e-12 relative.
+        assert!((p - t).abs() < 1e-10 * t, "{p} vs {t}");
     }
 }
