@@ -46,15 +46,30 @@ fn stderr(o: &Output) -> String {
 fn json_ok(o: &Output) -> Value {
     assert!(o.status.success(), "{}", stderr(o));
     let text = String::from_utf8(o.stdout.clone()).unwrap();
-    assert!(!text.contains("NaN") && !text.contains(": inf"), "non-finite number in output");
+    assert!(
+        !text.contains("NaN") && !text.contains(": inf"),
+        "non-finite number in output"
+    );
     serde_json::from_str(&text).unwrap()
 }
 
 #[test]
 fn one_group_is_exit_2() {
     let d = tmp("one");
-    let f = write(&d, "one.csv", "ANIMAL,GROUP,Y\nA1,lps,1\nA2,lps,2\nA3,lps,4\n");
-    let o = run(&["analyze", "study", &f, "--control", "lps", "--endpoint", "Y"]);
+    let f = write(
+        &d,
+        "one.csv",
+        "ANIMAL,GROUP,Y\nA1,lps,1\nA2,lps,2\nA3,lps,4\n",
+    );
+    let o = run(&[
+        "analyze",
+        "study",
+        &f,
+        "--control",
+        "lps",
+        "--endpoint",
+        "Y",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("at least 2"), "{}", stderr(&o));
 }
@@ -63,17 +78,40 @@ fn one_group_is_exit_2() {
 fn unknown_control_is_exit_2_naming_the_levels() {
     let d = tmp("ctl");
     let f = write(&d, "t.csv", &table(|s| s));
-    let o = run(&["analyze", "study", &f, "--control", "vehicle + LPS", "--endpoint", "Y"]);
+    let o = run(&[
+        "analyze",
+        "study",
+        &f,
+        "--control",
+        "vehicle + LPS",
+        "--endpoint",
+        "Y",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.contains("--control") && e.contains("saline, lps, drug"), "{e}");
+    assert!(
+        e.contains("--control") && e.contains("saline, lps, drug"),
+        "{e}"
+    );
 }
 
 #[test]
 fn non_numeric_cell_is_exit_2_naming_column_and_row() {
     let d = tmp("nonnum");
-    let f = write(&d, "t.csv", &table(|s| s.replacen("A01,saline,", "A01,saline,x", 1)));
-    let o = run(&["analyze", "study", &f, "--control", "lps", "--endpoint", "Y"]);
+    let f = write(
+        &d,
+        "t.csv",
+        &table(|s| s.replacen("A01,saline,", "A01,saline,x", 1)),
+    );
+    let o = run(&[
+        "analyze",
+        "study",
+        &f,
+        "--control",
+        "lps",
+        "--endpoint",
+        "Y",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(e.contains("column 'Y'") && e.contains("data row 2"), "{e}");
@@ -87,11 +125,25 @@ fn constant_endpoint_gives_a_finding_and_nulls() {
         s.push_str(&format!("A{i},{g},5\n"));
     }
     let f = write(&d, "t.csv", &s);
-    let v = json_ok(&run(&["analyze", "study", &f, "--control", "b", "--endpoint", "Y", "--json"]));
+    let v = json_ok(&run(&[
+        "analyze",
+        "study",
+        &f,
+        "--control",
+        "b",
+        "--endpoint",
+        "Y",
+        "--json",
+    ]));
     let e = &v["endpoints"]["Y"];
     assert!(e["anova"].is_null() && e["welch"].is_null() && e["kruskal_wallis"].is_null());
     assert_eq!(e["dunnett"].as_array().unwrap().len(), 0);
-    let codes: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
     assert!(codes.contains(&"anova_undefined"), "{codes:?}");
 }
 
@@ -99,16 +151,40 @@ fn constant_endpoint_gives_a_finding_and_nulls() {
 fn group_of_one_gives_null_sd_and_a_welch_finding() {
     let d = tmp("single");
     let f = write(&d, "t.csv", &table(|s| s + "B1,alone,14.2\n"));
-    let v = json_ok(&run(&["analyze", "study", &f, "--control", "lps", "--endpoint", "Y", "--json"]));
+    let v = json_ok(&run(&[
+        "analyze",
+        "study",
+        &f,
+        "--control",
+        "lps",
+        "--endpoint",
+        "Y",
+        "--json",
+    ]));
     let e = &v["endpoints"]["Y"];
-    let alone = e["groups"].as_array().unwrap().iter().find(|g| g["group"] == "alone").unwrap();
+    let alone = e["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "alone")
+        .unwrap();
     assert_eq!(alone["n"], 1);
     assert!(alone["sd"].is_null() && alone["sem"].is_null());
     assert!(e["welch"].is_null());
     // The single animal still enters ANOVA, Dunnett and Tukey with the pooled variance.
-    let row = e["dunnett"].as_array().unwrap().iter().find(|r| r["group"] == "alone").unwrap();
+    let row = e["dunnett"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["group"] == "alone")
+        .unwrap();
     assert!(row["p_adjusted"].as_f64().unwrap() > 0.0);
-    let codes: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
     assert!(codes.contains(&"welch_undefined"), "{codes:?}");
 }
 
@@ -118,14 +194,50 @@ fn missing_value_drops_out_of_its_endpoint_only() {
     let mut s = String::from("ANIMAL,GROUP,SUC,WAT,FST\n");
     for i in 0..12 {
         let g = ["saline", "lps", "drug"][i % 3];
-        let wat = if i == 4 { String::new() } else { format!("{}", 10.0 + i as f64 * 0.7) };
-        s.push_str(&format!("A{i},{g},{},{wat},{}\n", 30.0 + (i * 7 % 5) as f64, 100 + (i * 13 % 17)));
+        let wat = if i == 4 {
+            String::new()
+        } else {
+            format!("{}", 10.0 + i as f64 * 0.7)
+        };
+        s.push_str(&format!(
+            "A{i},{g},{},{wat},{}\n",
+            30.0 + (i * 7 % 5) as f64,
+            100 + (i * 13 % 17)
+        ));
     }
     let f = write(&d, "t.csv", &s);
-    let v = json_ok(&run(&["analyze", "study", &f, "--control", "lps", "--endpoint", "FST", "--sucrose-preference", "SUC,WAT", "--json"]));
-    let lps = |ep: &str| v["endpoints"][ep]["groups"].as_array().unwrap().iter().find(|g| g["group"] == "lps").unwrap().clone();
-    assert_eq!((lps("sucrose_preference_pct")["n"].clone(), lps("sucrose_preference_pct")["n_missing"].clone()), (3.into(), 1.into()));
-    assert_eq!((lps("FST")["n"].clone(), lps("FST")["n_missing"].clone()), (4.into(), 0.into()));
+    let v = json_ok(&run(&[
+        "analyze",
+        "study",
+        &f,
+        "--control",
+        "lps",
+        "--endpoint",
+        "FST",
+        "--sucrose-preference",
+        "SUC,WAT",
+        "--json",
+    ]));
+    let lps = |ep: &str| {
+        v["endpoints"][ep]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["group"] == "lps")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (
+            lps("sucrose_preference_pct")["n"].clone(),
+            lps("sucrose_preference_pct")["n_missing"].clone()
+        ),
+        (3.into(), 1.into())
+    );
+    assert_eq!(
+        (lps("FST")["n"].clone(), lps("FST")["n_missing"].clone()),
+        (4.into(), 0.into())
+    );
 }
 
 /// `design preclinical` writes the key; data coded with it and analysed with `--unblind` give
@@ -134,7 +246,14 @@ fn missing_value_drops_out_of_its_endpoint_only() {
 fn unblinded_analysis_equals_analysis_of_named_data() {
     let d = tmp("unblind");
     let design = d.join("design");
-    let o = run(&["design", "preclinical", "--template", "lps", "--out", design.to_str().unwrap()]);
+    let o = run(&[
+        "design",
+        "preclinical",
+        "--template",
+        "lps",
+        "--out",
+        design.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let key_path = design.join("blinding_key.csv");
     let key = std::fs::read_to_string(&key_path).unwrap();
@@ -147,7 +266,10 @@ fn unblinded_analysis_equals_analysis_of_named_data() {
             (f[0].to_string(), f[1].to_string())
         })
         .collect();
-    let (mut coded, mut named) = (String::from("ANIMAL,GROUP,Y,Z\n"), String::from("ANIMAL,GROUP,Y,Z\n"));
+    let (mut coded, mut named) = (
+        String::from("ANIMAL,GROUP,Y,Z\n"),
+        String::from("ANIMAL,GROUP,Y,Z\n"),
+    );
     for (i, l) in rand.lines().skip(1).enumerate() {
         let f: Vec<&str> = l.split(',').collect();
         let (animal, code) = (f[0], f[3]);
@@ -157,9 +279,28 @@ fn unblinded_analysis_equals_analysis_of_named_data() {
         coded.push_str(&format!("{animal},{code},{y},{z}\n"));
         named.push_str(&format!("{animal},{},{y},{z}\n", code_to_group[gi].1));
     }
-    let (fc, fn_) = (write(&d, "coded.csv", &coded), write(&d, "named.csv", &named));
-    let args = ["--control", "vehicle + LPS", "--calibrator", "vehicle + saline", "--endpoint", "Y", "--endpoint", "Z", "--json"];
-    let mut a: Vec<&str> = vec!["analyze", "study", &fc, "--unblind", key_path.to_str().unwrap()];
+    let (fc, fn_) = (
+        write(&d, "coded.csv", &coded),
+        write(&d, "named.csv", &named),
+    );
+    let args = [
+        "--control",
+        "vehicle + LPS",
+        "--calibrator",
+        "vehicle + saline",
+        "--endpoint",
+        "Y",
+        "--endpoint",
+        "Z",
+        "--json",
+    ];
+    let mut a: Vec<&str> = vec![
+        "analyze",
+        "study",
+        &fc,
+        "--unblind",
+        key_path.to_str().unwrap(),
+    ];
     a.extend(args);
     let mut b: Vec<&str> = vec!["analyze", "study", &fn_];
     b.extend(args);

@@ -16,8 +16,10 @@ fn reference_dir() -> Option<PathBuf> {
 /// (e.g. the calibrator's mean ddCt, 1.8e-16 in R).
 fn close(what: &str, a: &Value, b: &Value, rel: f64) {
     let (a, b) = (
-        a.as_f64().unwrap_or_else(|| panic!("{what}: ours is not a number: {a}")),
-        b.as_f64().unwrap_or_else(|| panic!("{what}: R's is not a number: {b}")),
+        a.as_f64()
+            .unwrap_or_else(|| panic!("{what}: ours is not a number: {a}")),
+        b.as_f64()
+            .unwrap_or_else(|| panic!("{what}: R's is not a number: {b}")),
     );
     assert!(
         (a - b).abs() <= rel * b.abs() + 1e-14,
@@ -59,7 +61,11 @@ fn run(dir: &PathBuf) -> Value {
         ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -70,7 +76,8 @@ fn dataset_a_reproduces_r() {
         return;
     };
     let r: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("study_a_expected.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.join("study_a_expected.json")).unwrap())
+            .unwrap();
     let ours = run(&dir);
     let names = [
         ("SUCROSE_PREF_PCT", "sucrose_preference_pct"),
@@ -98,14 +105,38 @@ fn dataset_a_reproduces_r() {
             }
         }
         // ANOVA and Welch
-        for (ok, rk) in [("f", "F"), ("df1", "df1"), ("df2", "df2"), ("p", "p"), ("ss_between", "ss_between"), ("ss_within", "ss_within"), ("ms_within", "ms_within"), ("pooled_sd", "pooled_sd")] {
-            close(&format!("{on} anova {ok}"), &oa["anova"][ok], &ra["anova"][rk], DET);
+        for (ok, rk) in [
+            ("f", "F"),
+            ("df1", "df1"),
+            ("df2", "df2"),
+            ("p", "p"),
+            ("ss_between", "ss_between"),
+            ("ss_within", "ss_within"),
+            ("ms_within", "ms_within"),
+            ("pooled_sd", "pooled_sd"),
+        ] {
+            close(
+                &format!("{on} anova {ok}"),
+                &oa["anova"][ok],
+                &ra["anova"][rk],
+                DET,
+            );
         }
         for (ok, rk) in [("f", "F"), ("df1", "df1"), ("df2", "df2"), ("p", "p")] {
-            close(&format!("{on} welch {ok}"), &oa["welch"][ok], &ra["welch"][rk], DET);
+            close(
+                &format!("{on} welch {ok}"),
+                &oa["welch"][ok],
+                &ra["welch"][rk],
+                DET,
+            );
         }
         // Dunnett
-        close(&format!("{on} dunnett crit"), &oa["dunnett_critical_value_95"], &ra["dunnett"]["critical_value_95"], DET);
+        close(
+            &format!("{on} dunnett crit"),
+            &oa["dunnett_critical_value_95"],
+            &ra["dunnett"]["critical_value_95"],
+            DET,
+        );
         let rd = ra["dunnett"]["comparisons"].as_array().unwrap();
         let od = oa["dunnett"].as_array().unwrap();
         assert_eq!(rd.len(), od.len());
@@ -115,15 +146,43 @@ fn dataset_a_reproduces_r() {
             for k in ["estimate", "se", "t", "p_unadjusted"] {
                 close(&format!("{w} {k}"), &x[k], &y[k], DET);
             }
-            match DUNNETT_RECOMPUTED.iter().find(|d| d.0 == rn && y["group"] == d.1) {
+            match DUNNETT_RECOMPUTED
+                .iter()
+                .find(|d| d.0 == rn && y["group"] == d.1)
+            {
                 Some(d) => {
-                    close(&format!("{w} p_adjusted (recomputed)"), &x["p_adjusted"], &Value::from(d.2), ADJ);
-                    close(&format!("{w} reference p_integral"), &y["p_integral"], &Value::from(d.2), 2e-6);
+                    close(
+                        &format!("{w} p_adjusted (recomputed)"),
+                        &x["p_adjusted"],
+                        &Value::from(d.2),
+                        ADJ,
+                    );
+                    close(
+                        &format!("{w} reference p_integral"),
+                        &y["p_integral"],
+                        &Value::from(d.2),
+                        2e-6,
+                    );
                 }
-                None => close(&format!("{w} p_adjusted"), &x["p_adjusted"], &y["p_integral"], ADJ),
+                None => close(
+                    &format!("{w} p_adjusted"),
+                    &x["p_adjusted"],
+                    &y["p_integral"],
+                    ADJ,
+                ),
             }
-            close(&format!("{w} lower"), &x["lower"], &y["simultaneous_ci95_lower"], DET);
-            close(&format!("{w} upper"), &x["upper"], &y["simultaneous_ci95_upper"], DET);
+            close(
+                &format!("{w} lower"),
+                &x["lower"],
+                &y["simultaneous_ci95_lower"],
+                DET,
+            );
+            close(
+                &format!("{w} upper"),
+                &x["upper"],
+                &y["simultaneous_ci95_upper"],
+                DET,
+            );
         }
         // Tukey
         let rt = ra["tukey"]["comparisons"].as_array().unwrap();
@@ -134,7 +193,12 @@ fn dataset_a_reproduces_r() {
             let w = format!("{on} tukey {}", y["comparison"]);
             close(&format!("{w} diff"), &x["estimate"], &y["diff"], DET);
             close(&format!("{w} q"), &x["q"], &y["q"], DET);
-            close(&format!("{w} p"), &x["p_adjusted"], &y["p_adj_integral"], ADJ);
+            close(
+                &format!("{w} p"),
+                &x["p_adjusted"],
+                &y["p_adj_integral"],
+                ADJ,
+            );
             close(&format!("{w} lwr"), &x["lower"], &y["lwr_tight"], ADJ);
             close(&format!("{w} upr"), &x["upper"], &y["upr_tight"], ADJ);
         }
@@ -146,30 +210,57 @@ fn dataset_a_reproduces_r() {
         }
         // Kruskal-Wallis and Dunn (ranks on the stored doubles, as kruskal.test)
         for k in ["statistic", "df", "p"] {
-            close(&format!("{on} kw {k}"), &oa["kruskal_wallis"][k], &ra["kruskal_wallis"][k], DET);
+            close(
+                &format!("{on} kw {k}"),
+                &oa["kruskal_wallis"][k],
+                &ra["kruskal_wallis"][k],
+                DET,
+            );
         }
-        assert_eq!(oa["kruskal_wallis"]["n_tie_groups"], ra["kruskal_wallis"]["n_tie_groups"]);
+        assert_eq!(
+            oa["kruskal_wallis"]["n_tie_groups"],
+            ra["kruskal_wallis"]["n_tie_groups"]
+        );
         let rdn = ra["dunn"]["comparisons"].as_array().unwrap();
         let odn = oa["dunn"].as_array().unwrap();
         assert_eq!(rdn.len(), odn.len());
         for (x, y) in odn.iter().zip(rdn) {
             assert_eq!(x["group"], y["group"]);
             let w = format!("{on} dunn {}", y["group"]);
-            close(&format!("{w} diff"), &x["mean_rank_diff"], &y["mean_rank_diff"], DET);
+            close(
+                &format!("{w} diff"),
+                &x["mean_rank_diff"],
+                &y["mean_rank_diff"],
+                DET,
+            );
             close(&format!("{w} z"), &x["z"], &y["z"], DET);
             close(&format!("{w} p"), &x["p"], &y["p_unadjusted"], DET);
             close(&format!("{w} holm"), &x["p_adjusted"], &y["p_holm"], DET);
         }
     }
     // effect sizes
-    for (rn, on) in [("FST_IMMOBILITY_S", "FST_IMMOBILITY_S"), ("SUCROSE_PREF_PCT", "sucrose_preference_pct")] {
+    for (rn, on) in [
+        ("FST_IMMOBILITY_S", "FST_IMMOBILITY_S"),
+        ("SUCROSE_PREF_PCT", "sucrose_preference_pct"),
+    ] {
         let re = r["effect_sizes"][rn].as_array().unwrap();
         let oe = ours["endpoints"][on]["effect_sizes"].as_array().unwrap();
         assert_eq!(re.len(), oe.len());
         for (x, y) in oe.iter().zip(re) {
             assert_eq!(x["group"], y["group"]);
-            for (ok, rk) in [("cohens_d", "cohens_d"), ("hedges_g", "hedges_g"), ("sd_pooled", "sd_pooled"), ("hedges_j", "hedges_j_exact"), ("df", "df")] {
-                close(&format!("{on} effect {} {ok}", y["group"]), &x[ok], &y[rk], DET);
+            for (ok, rk) in [
+                ("cohens_d", "cohens_d"),
+                ("hedges_g", "hedges_g"),
+                ("sd_pooled", "sd_pooled"),
+                ("hedges_j", "hedges_j_exact"),
+                ("df", "df"),
+            ] {
+                close(
+                    &format!("{on} effect {} {ok}", y["group"]),
+                    &x[ok],
+                    &y[rk],
+                    DET,
+                );
             }
         }
     }
@@ -177,7 +268,12 @@ fn dataset_a_reproduces_r() {
     for gene in ["BDNF", "IL1B"] {
         let rq = &r["qpcr"][gene];
         let oq = &ours["qpcr"][gene];
-        close(&format!("{gene} reference dCt"), &oq["reference_mean_dct"], &rq["reference_mean_dct"], DET);
+        close(
+            &format!("{gene} reference dCt"),
+            &oq["reference_mean_dct"],
+            &rq["reference_mean_dct"],
+            DET,
+        );
         let rg = rq["by_group"].as_array().unwrap();
         let og = oq["groups"].as_array().unwrap();
         assert_eq!(rg.len(), og.len());
@@ -185,15 +281,33 @@ fn dataset_a_reproduces_r() {
             assert_eq!(x["group"], y["group"]);
             assert_eq!(x["n"], y["n"]);
             let w = format!("qpcr {gene} {}", y["group"]);
-            for (ok, rk) in [("mean_dct", "mean_dct"), ("mean_ddct", "mean_ddct"), ("sd_ddct", "sd_ddct"), ("se_ddct", "se_ddct"), ("fold_change", "fold_change_at_mean"), ("fold_change_lower", "fold_change_ci95_lower"), ("fold_change_upper", "fold_change_ci95_upper")] {
+            for (ok, rk) in [
+                ("mean_dct", "mean_dct"),
+                ("mean_ddct", "mean_ddct"),
+                ("sd_ddct", "sd_ddct"),
+                ("se_ddct", "se_ddct"),
+                ("fold_change", "fold_change_at_mean"),
+                ("fold_change_lower", "fold_change_ci95_lower"),
+                ("fold_change_upper", "fold_change_ci95_upper"),
+            ] {
                 close(&format!("{w} {ok}"), &x[ok], &y[rk], DET);
             }
         }
     }
     // Western
     let ow = &ours["western"]["WB_PAKT_over_WB_TOTAL_AKT"];
-    close("western reference ratio", &ow["reference_mean_ratio"], &r["western"]["reference_mean_ratio"], DET);
-    for (x, y) in ow["groups"].as_array().unwrap().iter().zip(r["western"]["normalised_by_group"].as_array().unwrap()) {
+    close(
+        "western reference ratio",
+        &ow["reference_mean_ratio"],
+        &r["western"]["reference_mean_ratio"],
+        DET,
+    );
+    for (x, y) in ow["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(r["western"]["normalised_by_group"].as_array().unwrap())
+    {
         assert_eq!(x["group"], y["group"]);
         for k in ["mean", "sd", "sem", "median", "min", "max"] {
             close(&format!("western {} {k}", y["group"]), &x[k], &y[k], DET);
@@ -206,11 +320,36 @@ fn dataset_a_reproduces_r() {
     for (x, y) in ol.iter().zip(rl) {
         assert_eq!(x["group"], y["group"]);
         let w = format!("locomotor {}", y["group"]);
-        close(&format!("{w} fst"), &x["fst_estimate"], &y["fst_diff_s"], DET);
-        close(&format!("{w} fst p"), &x["fst_p_adjusted"], &y["fst_p_integral"], ADJ);
-        close(&format!("{w} oft"), &x["oft_estimate"], &y["oft_diff_cm"], DET);
-        close(&format!("{w} oft pct"), &x["oft_pct_of_control"], &y["oft_diff_pct_of_control"], DET);
-        close(&format!("{w} oft p"), &x["oft_p_adjusted"], &y["oft_p_integral"], ADJ);
+        close(
+            &format!("{w} fst"),
+            &x["fst_estimate"],
+            &y["fst_diff_s"],
+            DET,
+        );
+        close(
+            &format!("{w} fst p"),
+            &x["fst_p_adjusted"],
+            &y["fst_p_integral"],
+            ADJ,
+        );
+        close(
+            &format!("{w} oft"),
+            &x["oft_estimate"],
+            &y["oft_diff_cm"],
+            DET,
+        );
+        close(
+            &format!("{w} oft pct"),
+            &x["oft_pct_of_control"],
+            &y["oft_diff_pct_of_control"],
+            DET,
+        );
+        close(
+            &format!("{w} oft p"),
+            &x["oft_p_adjusted"],
+            &y["oft_p_integral"],
+            ADJ,
+        );
         assert_eq!(x["fst_significant"], y["fst_significant_0_05"]);
         assert_eq!(x["oft_significant"], y["oft_significant_0_05"]);
     }

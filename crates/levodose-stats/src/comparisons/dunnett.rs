@@ -67,12 +67,7 @@ pub fn critical_value(lambda: &[f64], df: f64, alpha: f64) -> f64 {
 }
 
 /// Dunnett comparisons of every group with `control` (index into `groups`).
-pub fn dunnett(
-    names: &[String],
-    groups: &[&[f64]],
-    control: usize,
-    fit: &Anova,
-) -> Dunnett {
+pub fn dunnett(names: &[String], groups: &[&[f64]], control: usize, fit: &Anova) -> Dunnett {
     let nc = groups[control].len();
     let mc = mean(groups[control]);
     let others: Vec<usize> = (0..groups.len()).filter(|&i| i != control).collect();

@@ -28,7 +28,8 @@ pub fn effect_size(name: &str, group: &[f64], control: &[f64]) -> Option<EffectS
     if df < 2.0 {
         return None;
     }
-    let ss = variance(group).unwrap_or(0.0) * (n1 - 1.0) + variance(control).unwrap_or(0.0) * (n2 - 1.0);
+    let ss =
+        variance(group).unwrap_or(0.0) * (n1 - 1.0) + variance(control).unwrap_or(0.0) * (n2 - 1.0);
     let sd_pooled = (ss / df).sqrt();
     if sd_pooled.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
         return None;

@@ -107,7 +107,10 @@ pub fn analyse(input: &OneWayInput) -> EndpointAnalysis {
         findings.push(Finding::new(
             "empty_group",
             Severity::Warning,
-            format!("group '{}' has no values for {}; it is left out of the tests", input.names[i], input.endpoint),
+            format!(
+                "group '{}' has no values for {}; it is left out of the tests",
+                input.names[i], input.endpoint
+            ),
             &src,
         ));
     }
@@ -140,7 +143,11 @@ pub fn analyse(input: &OneWayInput) -> EndpointAnalysis {
         findings.push(Finding::new(
             "too_few_groups",
             Severity::Warning,
-            format!("{} has values in {} group(s); comparisons need at least 2", input.endpoint, vals.len()),
+            format!(
+                "{} has values in {} group(s); comparisons need at least 2",
+                input.endpoint,
+                vals.len()
+            ),
             &src,
         ));
         out.findings = findings;
@@ -150,7 +157,10 @@ pub fn analyse(input: &OneWayInput) -> EndpointAnalysis {
         findings.push(Finding::new(
             "control_without_values",
             Severity::Warning,
-            format!("the control group '{}' has no values for {}; no comparisons with it", input.names[input.control], input.endpoint),
+            format!(
+                "the control group '{}' has no values for {}; no comparisons with it",
+                input.names[input.control], input.endpoint
+            ),
             &src,
         ));
     }
@@ -192,7 +202,10 @@ pub fn analyse(input: &OneWayInput) -> EndpointAnalysis {
         findings.push(Finding::new(
             "welch_undefined",
             Severity::Info,
-            format!("{}: a group has fewer than 2 values or no spread, so Welch's ANOVA is undefined", input.endpoint),
+            format!(
+                "{}: a group has fewer than 2 values or no spread, so Welch's ANOVA is undefined",
+                input.endpoint
+            ),
             &src,
         ));
     }
@@ -233,7 +246,12 @@ fn trend(
     for &(p, l) in &dose_groups {
         coef[p] = l - centre;
     }
-    Some(anova::contrast("linear trend on log dose", vals, &coef, fit))
+    Some(anova::contrast(
+        "linear trend on log dose",
+        vals,
+        &coef,
+        fit,
+    ))
 }
 
 fn assumption_checks(
@@ -284,7 +302,10 @@ fn assumption_checks(
             Finding::new(
                 "non_normal_residuals",
                 Severity::Warning,
-                format!("{endpoint}: Shapiro-Wilk p < {ALPHA} in {}", non_normal.join(", ")),
+                format!(
+                    "{endpoint}: Shapiro-Wilk p < {ALPHA} in {}",
+                    non_normal.join(", ")
+                ),
                 src,
             )
             .with_suggestion("read the Kruskal-Wallis / Dunn result alongside the ANOVA"),
@@ -296,7 +317,10 @@ fn assumption_checks(
                 Finding::new(
                     "unequal_variances",
                     Severity::Warning,
-                    format!("{endpoint}: Brown-Forsythe F = {:.3}, p = {:.4}: group variances differ", b.f, b.p),
+                    format!(
+                        "{endpoint}: Brown-Forsythe F = {:.3}, p = {:.4}: group variances differ",
+                        b.f, b.p
+                    ),
                     src,
                 )
                 .with_suggestion("prefer Welch's ANOVA (or the non-parametric result)"),

@@ -96,7 +96,13 @@ mod tests {
     #[test]
     fn integrates_gaussian_to_its_known_mass() {
         // int exp(-x^2/2) over R = sqrt(2 pi)
-        let v = integrate(&|x: f64| (-0.5 * x * x).exp(), &[-40.0, 0.0, 40.0], 1e-13, 0.0, 500);
+        let v = integrate(
+            &|x: f64| (-0.5 * x * x).exp(),
+            &[-40.0, 0.0, 40.0],
+            1e-13,
+            0.0,
+            500,
+        );
         assert!((v - (2.0 * std::f64::consts::PI).sqrt()).abs() < 1e-12);
     }
 }

@@ -15,7 +15,11 @@ pub struct Endpoint {
     pub values: Vec<Option<f64>>,
 }
 
-fn pairwise(a: &[Option<f64>], b: &[Option<f64>], f: impl Fn(f64, f64) -> Option<f64>) -> Vec<Option<f64>> {
+fn pairwise(
+    a: &[Option<f64>],
+    b: &[Option<f64>],
+    f: impl Fn(f64, f64) -> Option<f64>,
+) -> Vec<Option<f64>> {
     a.iter()
         .zip(b)
         .map(|(x, y)| match (x, y) {
@@ -36,7 +40,11 @@ pub fn endpoints(
     findings: &mut Vec<Finding>,
 ) -> Result<Vec<Endpoint>> {
     let mut out: Vec<Endpoint> = Vec::new();
-    let mut raw: Vec<(&str, &str)> = s.endpoints.iter().map(|e| (e.as_str(), "--endpoint")).collect();
+    let mut raw: Vec<(&str, &str)> = s
+        .endpoints
+        .iter()
+        .map(|e| (e.as_str(), "--endpoint"))
+        .collect();
     if let Some(f) = &s.forced_swim {
         raw.push((f, "--forced-swim"));
     }

@@ -102,7 +102,11 @@ fn group_index(data: &StudyData, levels: &[String]) -> Result<Vec<usize>> {
             levels.iter().position(|l| l == g).ok_or_else(|| {
                 Error::input(
                     "--group",
-                    format!("data row {}: group '{g}' is not in --levels ({})", row + 1, levels.join(", ")),
+                    format!(
+                        "data row {}: group '{g}' is not in --levels ({})",
+                        row + 1,
+                        levels.join(", ")
+                    ),
                 )
             })
         })
@@ -135,7 +139,10 @@ fn find_level(levels: &[String], name: &str, flag: &str) -> Result<usize> {
     levels.iter().position(|l| l == name).ok_or_else(|| {
         Error::input(
             flag,
-            format!("'{name}' is not a group level (levels: {})", levels.join(", ")),
+            format!(
+                "'{name}' is not a group level (levels: {})",
+                levels.join(", ")
+            ),
         )
     })
 }
@@ -159,7 +166,10 @@ pub fn analyse(data: &StudyData, s: &Settings) -> Result<StudyResult> {
     if levels.len() < 2 {
         return Err(Error::input(
             "--group",
-            format!("the group column has {} level(s); a comparison needs at least 2", levels.len()),
+            format!(
+                "the group column has {} level(s); a comparison needs at least 2",
+                levels.len()
+            ),
         ));
     }
     let idx = group_index(data, &levels)?;
@@ -199,12 +209,20 @@ pub fn analyse(data: &StudyData, s: &Settings) -> Result<StudyResult> {
     let qpcr = qpcr::fold_changes(data, s, &idx, &levels, calibrator)?;
     let western = western::summaries(data, s, &idx, &levels, calibrator)?;
     let locomotor_check = match (&s.forced_swim, &s.locomotor) {
-        (Some(f), Some(l)) => {
-            locomotor::check(&endpoints, f, l, &levels, control, calibrator, &mut findings)
-        }
+        (Some(f), Some(l)) => locomotor::check(
+            &endpoints,
+            f,
+            l,
+            &levels,
+            control,
+            calibrator,
+            &mut findings,
+        ),
         _ => Vec::new(),
     };
-    let n_per_group = (0..k).map(|g| idx.iter().filter(|&&i| i == g).count()).collect();
+    let n_per_group = (0..k)
+        .map(|g| idx.iter().filter(|&&i| i == g).count())
+        .collect();
     if calibrator.is_none() && (!s.qpcr.is_empty() || !s.western.is_empty()) {
         findings.push(Finding::new(
             "no_calibrator",
@@ -220,7 +238,10 @@ pub fn analyse(data: &StudyData, s: &Settings) -> Result<StudyResult> {
             n_per_group,
             control: levels[control].clone(),
             calibrator: calibrator.map(|c| levels[c].clone()),
-            dose_mg_per_kg: doses.iter().map(|(i, d)| (levels[*i].clone(), *d)).collect(),
+            dose_mg_per_kg: doses
+                .iter()
+                .map(|(i, d)| (levels[*i].clone(), *d))
+                .collect(),
         },
         endpoints,
         qpcr,

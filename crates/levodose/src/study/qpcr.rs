@@ -42,7 +42,13 @@ pub struct QpcrTarget {
 fn efficiency(s: &Settings, gene: &str) -> Result<f64> {
     match s.efficiency.iter().find(|e| e.0 == gene) {
         None => Ok(2.0),
-        Some((_, e)) => crate::error::check_range(&format!("--efficiency {gene}"), *e, 1.5, 2.2, "(amplification factor per cycle)"),
+        Some((_, e)) => crate::error::check_range(
+            &format!("--efficiency {gene}"),
+            *e,
+            1.5,
+            2.2,
+            "(amplification factor per cycle)",
+        ),
     }
 }
 
@@ -53,11 +59,19 @@ fn is_pfaffl(s: &Settings, target: &str, reference: &str) -> bool {
 }
 
 /// dCt per animal (efficiency-weighted when efficiencies are given).
-pub fn delta_ct(data: &StudyData, s: &Settings, target: &str, reference: &str) -> Result<Vec<Option<f64>>> {
+pub fn delta_ct(
+    data: &StudyData,
+    s: &Settings,
+    target: &str,
+    reference: &str,
+) -> Result<Vec<Option<f64>>> {
     let t = data.column(target, "--qpcr")?;
     let r = data.column(reference, "--qpcr")?;
     let pf = is_pfaffl(s, target, reference);
-    let (wt, wr) = (efficiency(s, gene_name(target))?.log2(), efficiency(s, gene_name(reference))?.log2());
+    let (wt, wr) = (
+        efficiency(s, gene_name(target))?.log2(),
+        efficiency(s, gene_name(reference))?.log2(),
+    );
     Ok(t.iter()
         .zip(r)
         .map(|(a, b)| match (a, b) {
@@ -86,7 +100,10 @@ pub fn fold_changes(
         if groups[cal].is_empty() {
             return Err(Error::input(
                 "--calibrator",
-                format!("group '{}' has no {target}/{reference} values to normalise to", levels[cal]),
+                format!(
+                    "group '{}' has no {target}/{reference} values to normalise to",
+                    levels[cal]
+                ),
             ));
         }
         let reference_mean_dct = mean(&groups[cal]);
@@ -100,7 +117,12 @@ pub fn fold_changes(
             QpcrTarget {
                 target_column: target.clone(),
                 reference_column: reference.clone(),
-                method: if is_pfaffl(s, target, reference) { "Pfaffl" } else { "2^-ddCt" }.into(),
+                method: if is_pfaffl(s, target, reference) {
+                    "Pfaffl"
+                } else {
+                    "2^-ddCt"
+                }
+                .into(),
                 efficiency_target: efficiency(s, gene_name(target))?,
                 efficiency_reference: efficiency(s, gene_name(reference))?,
                 calibrator: levels[cal].clone(),

@@ -24,7 +24,11 @@ pub fn apply(groups: &[String], key: &[KeyEntry]) -> Result<Vec<String>> {
                     let codes: Vec<&str> = key.iter().map(|k| k.code.as_str()).collect();
                     Error::input(
                         "--unblind",
-                        format!("data row {}: group label '{g}' is not a code of the key (codes: {})", row + 1, codes.join(", ")),
+                        format!(
+                            "data row {}: group label '{g}' is not a code of the key (codes: {})",
+                            row + 1,
+                            codes.join(", ")
+                        ),
                     )
                 })
         })

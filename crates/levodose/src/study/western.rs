@@ -21,7 +21,12 @@ pub fn endpoint_name(signal: &str, loading: &str) -> String {
     format!("{signal}_over_{loading}")
 }
 
-fn ratios(data: &StudyData, signal: &str, loading: &str, findings: &mut Vec<Finding>) -> Result<Vec<Option<f64>>> {
+fn ratios(
+    data: &StudyData,
+    signal: &str,
+    loading: &str,
+    findings: &mut Vec<Finding>,
+) -> Result<Vec<Option<f64>>> {
     let s = data.column(signal, "--western")?;
     let l = data.column(loading, "--western")?;
     Ok(s.iter()
@@ -58,14 +63,23 @@ pub fn normalised(
     Ok(r.iter().map(|x| x.map(|x| x / reference)).collect())
 }
 
-fn reference_mean(r: &[Option<f64>], idx: &[usize], k: usize, cal: usize, signal: &str, loading: &str) -> Result<f64> {
+fn reference_mean(
+    r: &[Option<f64>],
+    idx: &[usize],
+    k: usize,
+    cal: usize,
+    signal: &str,
+    loading: &str,
+) -> Result<f64> {
     let (g, _) = by_group(r, idx, k);
     let m = (!g[cal].is_empty()).then(|| mean(&g[cal]));
     match m {
         Some(m) if m > 0.0 => Ok(m),
         _ => Err(Error::input(
             "--calibrator",
-            format!("the calibrator group has no positive {signal}/{loading} ratio to normalise to"),
+            format!(
+                "the calibrator group has no positive {signal}/{loading} ratio to normalise to"
+            ),
         )),
     }
 }

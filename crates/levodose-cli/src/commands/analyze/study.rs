@@ -86,10 +86,18 @@ pub fn run(args: Args) -> CliResult {
         let mut files: Vec<(String, Vec<u8>)> = vec![
             ("analysis.json".into(), to_json(&json)?.into_bytes()),
             ("methods.md".into(), report::methods(&result).into_bytes()),
-            ("results.csv".into(), report::results_csv(&result).into_bytes()),
+            (
+                "results.csv".into(),
+                report::results_csv(&result).into_bytes(),
+            ),
         ];
-        files.extend(figures::all(&result).into_iter().map(|(n, s)| (n, s.into_bytes())));
-        let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+        files.extend(
+            figures::all(&result)
+                .into_iter()
+                .map(|(n, s)| (n, s.into_bytes())),
+        );
+        let refs: Vec<(&str, Vec<u8>)> =
+            files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
         write_files(dir, &refs)?;
         if !args.json {
             println!("Wrote {} to {}\n", file_names(&refs), dir.display());
@@ -138,13 +146,26 @@ fn resolve(a: &Args) -> CliResult<Settings> {
         s.endpoints = a.endpoints.clone();
     }
     if let Some(sp) = &a.sucrose_preference {
-        s.sucrose_preference = Some(pair(sp, ',', "--sucrose-preference", "SUCROSE_COL,WATER_COL")?);
+        s.sucrose_preference = Some(pair(
+            sp,
+            ',',
+            "--sucrose-preference",
+            "SUCROSE_COL,WATER_COL",
+        )?);
     }
     if !a.qpcr.is_empty() {
-        s.qpcr = a.qpcr.iter().map(|q| pair(q, ':', "--qpcr", "TARGET_CT_COL:REFERENCE_CT_COL")).collect::<CliResult<_>>()?;
+        s.qpcr = a
+            .qpcr
+            .iter()
+            .map(|q| pair(q, ':', "--qpcr", "TARGET_CT_COL:REFERENCE_CT_COL"))
+            .collect::<CliResult<_>>()?;
     }
     if !a.western.is_empty() {
-        s.western = a.western.iter().map(|q| pair(q, ':', "--western", "SIGNAL_COL:LOADING_COL")).collect::<CliResult<_>>()?;
+        s.western = a
+            .western
+            .iter()
+            .map(|q| pair(q, ':', "--western", "SIGNAL_COL:LOADING_COL"))
+            .collect::<CliResult<_>>()?;
     }
     for e in &a.efficiency {
         let (n, v) = pair(e, '=', "--efficiency", "NAME=VALUE")?;
@@ -165,7 +186,11 @@ fn resolve(a: &Args) -> CliResult<Settings> {
         s.locomotor = a.locomotor.clone();
     }
     if let Some(l) = &a.levels {
-        s.levels = l.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect();
+        s.levels = l
+            .split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect();
     }
     Ok(s)
 }
@@ -215,7 +240,10 @@ fn read_table(path: &Path, s: &Settings) -> CliResult<StudyData> {
     let names: Vec<&str> = headers.iter().collect();
     let find = |name: &str, flag: &str| -> CliResult<usize> {
         headers.iter().position(|h| h == name).ok_or_else(|| {
-            CliError::input(format!("{flag} '{name}': no such column in {p} (columns: {})", names.join(", ")))
+            CliError::input(format!(
+                "{flag} '{name}': no such column in {p} (columns: {})",
+                names.join(", ")
+            ))
         })
     };
     let gi = find(&s.group, "--group")?;
@@ -232,7 +260,10 @@ fn read_table(path: &Path, s: &Settings) -> CliResult<StudyData> {
         let rec = rec.map_err(|e| CliError::input(format!("DATA {p} data row {row}: {e}")))?;
         let g = rec.get(gi).unwrap_or("");
         if g.is_empty() {
-            return Err(CliError::input(format!("--group column '{}', data row {row}: empty group label", s.group)));
+            return Err(CliError::input(format!(
+                "--group column '{}', data row {row}: empty group label",
+                s.group
+            )));
         }
         data.group.push(g.to_string());
         for (k, (c, i)) in cols.iter().enumerate() {
@@ -271,7 +302,9 @@ fn read_key(path: &Path) -> CliResult<Vec<KeyEntry>> {
         .clone();
     let col = |n: &str| headers.iter().position(|h| h == n);
     let (Some(ci), Some(gi)) = (col("code"), col("group")) else {
-        return Err(CliError::input(format!("--unblind {p}: needs columns code,group (as written by design preclinical)")));
+        return Err(CliError::input(format!(
+            "--unblind {p}: needs columns code,group (as written by design preclinical)"
+        )));
     };
     let di = col("dose_mg_per_kg");
     let mut out = Vec::new();
