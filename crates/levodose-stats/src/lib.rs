@@ -2,6 +2,7 @@
 //! Satterthwaite and Kenward-Roger df, LS means), dose-response fits (log-logistic, Emax) and power.
 //! Every output is named as users of SAS PROC MIXED, R mmrm and R nls know it.
 
+pub mod comparisons;
 pub mod dose_response;
 pub mod finding;
 pub mod mmrm;

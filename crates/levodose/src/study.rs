@@ -28,6 +28,9 @@ pub struct PreclinicalScenario {
     pub endpoint: Option<Endpoint>,
     #[serde(default)]
     pub tissue: Option<Tissue>,
+    /// How `analyze study` analyses the returned data (same names as its flags).
+    #[serde(default)]
+    pub analysis: Option<crate::study::Settings>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -2,6 +2,9 @@
 
 pub mod dose_response;
 pub mod mmrm;
+pub mod study;
+mod study_figures;
+mod study_report;
 
 use crate::error::CliResult;
 
@@ -17,11 +20,14 @@ pub enum What {
     Mmrm(mmrm::Args),
     /// Fit a dose-response model (4-parameter log-logistic or Emax) by least squares.
     DoseResponse(dose_response::Args),
+    /// Preclinical group comparisons (protocol 1): ANOVA, Welch, Dunnett, Tukey, Kruskal-Wallis, Dunn, qPCR, Western, locomotor check.
+    Study(study::Args),
 }
 
 pub fn run(args: Args) -> CliResult {
     match args.what {
         What::Mmrm(a) => mmrm::run(a),
         What::DoseResponse(a) => dose_response::run(a),
+        What::Study(a) => study::run(a),
     }
 }
