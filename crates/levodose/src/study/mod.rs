@@ -2,10 +2,14 @@
 //! (sucrose preference, qPCR delta Ct, Western ratios), runs the one-way battery of
 //! `levodose_stats::comparisons` on each, and adds the qPCR fold changes, the Western
 //! normalisation and the locomotor confound check. No I/O: the CLI parses the files.
+//!
+//! `scenario` is the preclinical study file itself (design, lint and the `[analysis]` section);
+//! its items are re-exported here so `crate::study::PreclinicalScenario` names the file.
 
 pub mod derived;
 pub mod locomotor;
 pub mod qpcr;
+pub mod scenario;
 pub mod settings;
 pub mod unblind;
 pub mod western;
@@ -16,6 +20,7 @@ use levodose_stats::comparisons::{self, EndpointAnalysis, OneWayInput};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
+pub use scenario::*;
 pub use settings::Settings;
 
 /// A parsed study table: one group label and one value (or missing) per animal and column.
