@@ -52,8 +52,17 @@ fn compares_all_compounds_and_occupancy_rises_with_dose() {
         assert!((r["net_occupancy"]["trough"].as_f64().unwrap() - net).abs() < 1e-12);
         assert!((r["sert_occupancy"]["trough"].as_f64().unwrap() - sert).abs() < 1e-12);
         let b = r["net_sert_balance"].as_f64().unwrap();
-        let want = r["net_occupancy"]["average"].as_f64().unwrap()
-            / r["sert_occupancy"]["average"].as_f64().unwrap();
+        // With active metabolites (venlafaxine) the balance uses parent + metabolite occupancy.
+        let (net_key, sert_key) = if r["net_occupancy_with_metabolites"].is_null() {
+            ("net_occupancy", "sert_occupancy")
+        } else {
+            (
+                "net_occupancy_with_metabolites",
+                "sert_occupancy_with_metabolites",
+            )
+        };
+        let want =
+            r[net_key]["average"].as_f64().unwrap() / r[sert_key]["average"].as_f64().unwrap();
         assert!((b - want).abs() < 1e-12);
     }
 }

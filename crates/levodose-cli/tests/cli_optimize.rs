@@ -48,8 +48,10 @@ fn unreachable_target_is_null_with_exit_zero() {
     assert!(v["message"]
         .as_str()
         .unwrap()
-        .contains("no eligible candidate"));
+        .contains("no eligible dose qualifies"));
     assert_eq!(v["candidates"].as_array().unwrap().len(), 3);
+    // the dose closest to the target is named (highest PTA, then highest median: 120 mg here)
+    assert_eq!(v["closest_dose_mg"], 120.0);
 }
 
 #[test]

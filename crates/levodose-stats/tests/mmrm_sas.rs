@@ -550,7 +550,10 @@ fn mmrm_kenward_roger_matches_sas_proc_mixed() {
 
 /// Rows of "Type 3 Tests of Fixed Effects": (variables of the effect sorted, num df, den df,
 /// chi-square, F, p chi-square, p F); `<.0001` becomes 0.
-fn listing_type3(text: &str) -> Vec<(Vec<String>, f64, f64, f64, f64, f64, f64)> {
+/// One SAS Type 3 row: effect variables (sorted), num df, den df, chi-square, F, p chi, p F.
+type Type3Row = (Vec<String>, f64, f64, f64, f64, f64, f64);
+
+fn listing_type3(text: &str) -> Vec<Type3Row> {
     let start = text
         .find("Type 3 Tests of Fixed Effects")
         .expect("a Type 3 table");

@@ -97,7 +97,7 @@ fn hypothesis(data: &Data, design: &Design, term: &[String], ti: usize) -> Optio
                                 )
                             })
                             .collect();
-                        let sign = if (k - subset.count_ones() as usize) % 2 == 0 {
+                        let sign = if (k - subset.count_ones() as usize) & 1 == 0 {
                             1.0
                         } else {
                             -1.0
