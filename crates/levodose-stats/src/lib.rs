@@ -4,5 +4,6 @@
 
 pub mod dose_response;
 pub mod finding;
+pub mod meta;
 pub mod mmrm;
 pub mod power;
