@@ -250,6 +250,48 @@ pub fn meta_regression(
     })
 }
 
+/// Meta-regression with tau^2 by the method of moments (the DerSimonian-Laird estimator
+/// generalised to moderators, metafor `rma(yi, vi, mods, method = "DL")`): fit with tau^2 = 0,
+/// tau^2 = max(0, (QE - (k - p)) / (sum w - tr[(X'WX)^-1 X'W^2X])), then refit with it.
+pub fn meta_regression_dl(
+    studies: &[Study],
+    columns: &[Vec<f64>],
+) -> Result<MetaRegression, MetaError> {
+    let fe = meta_regression(studies, columns, 0.0)?;
+    let k = studies.len();
+    let p = columns.len();
+    let w: Vec<f64> = studies.iter().map(|s| 1.0 / (s.se * s.se)).collect();
+    let mut xtwx = [[0.0; 2]; 2];
+    let mut xtw2x = [[0.0; 2]; 2];
+    for i in 0..k {
+        for a in 0..p {
+            for b in 0..p {
+                xtwx[a][b] += w[i] * columns[a][i] * columns[b][i];
+                xtw2x[a][b] += w[i] * w[i] * columns[a][i] * columns[b][i];
+            }
+        }
+    }
+    let trace = if p == 1 {
+        xtw2x[0][0] / xtwx[0][0]
+    } else {
+        let det = xtwx[0][0] * xtwx[1][1] - xtwx[0][1] * xtwx[1][0];
+        let inv = [
+            [xtwx[1][1] / det, -xtwx[0][1] / det],
+            [-xtwx[1][0] / det, xtwx[0][0] / det],
+        ];
+        (0..2)
+            .map(|a| (0..2).map(|b| inv[a][b] * xtw2x[b][a]).sum::<f64>())
+            .sum()
+    };
+    let denom = w.iter().sum::<f64>() - trace;
+    let tau2 = if denom > 0.0 {
+        ((fe.qe - (k - p) as f64) / denom).max(0.0)
+    } else {
+        0.0
+    };
+    meta_regression(studies, columns, tau2)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,6 +376,16 @@ mod tests {
         let re = meta_regression(&s, &[ones], r.tau2).unwrap();
         assert!((re.coefficients[0] - r.estimate).abs() < 1e-12);
         assert!((re.se[0] - r.se).abs() < 1e-12);
+    }
+
+    /// The moment estimator on an intercept-only model is the DL tau^2.
+    #[test]
+    fn regression_dl_on_intercept_is_dersimonian_laird() {
+        let s = bcg();
+        let r = dersimonian_laird(&s, 0.95).unwrap();
+        let m = meta_regression_dl(&s, &[vec![1.0; s.len()]]).unwrap();
+        assert!((m.tau2 - r.tau2).abs() < 1e-12, "{} vs {}", m.tau2, r.tau2);
+        assert!((m.coefficients[0] - r.estimate).abs() < 1e-12);
     }
 
     #[test]
