@@ -50,7 +50,9 @@ pub struct MetaResult {
 pub enum MetaError {
     #[error("no studies to pool")]
     Empty,
-    #[error("study {label}: estimate and standard error must be finite, SE > 0 (got {estimate}, {se})")]
+    #[error(
+        "study {label}: estimate and standard error must be finite, SE > 0 (got {estimate}, {se})"
+    )]
     BadStudy {
         label: String,
         estimate: f64,
@@ -118,10 +120,7 @@ pub fn dersimonian_laird(studies: &[Study], level: f64) -> Result<MetaResult, Me
     } else {
         0.0
     };
-    let ws: Vec<f64> = studies
-        .iter()
-        .map(|s| 1.0 / (s.se * s.se + tau2))
-        .collect();
+    let ws: Vec<f64> = studies.iter().map(|s| 1.0 / (s.se * s.se + tau2)).collect();
     let sws: f64 = ws.iter().sum();
     let estimate = studies
         .iter()
@@ -332,9 +331,8 @@ mod tests {
     #[test]
     fn dersimonian_laird_matches_metafor_on_bcg() {
         let r = dersimonian_laird(&bcg(), 0.95).unwrap();
-        let close = |got: f64, want: f64, tol: f64| {
-            assert!((got - want).abs() <= tol, "{got} vs {want}")
-        };
+        let close =
+            |got: f64, want: f64, tol: f64| assert!((got - want).abs() <= tol, "{got} vs {want}");
         assert_eq!(r.method, "DL");
         close(r.estimate, -0.7141, 5e-5);
         close(r.se, 0.1787, 5e-5);

@@ -36,8 +36,14 @@ fn meta_analysis_pools_every_trial_by_dose() {
                 se: a.se_madrs.value,
             })
             .collect();
-        let lo = arms.iter().map(|s| s.estimate).fold(f64::INFINITY, f64::min);
-        let hi = arms.iter().map(|s| s.estimate).fold(f64::NEG_INFINITY, f64::max);
+        let lo = arms
+            .iter()
+            .map(|s| s.estimate)
+            .fold(f64::INFINITY, f64::min);
+        let hi = arms
+            .iter()
+            .map(|s| s.estimate)
+            .fold(f64::NEG_INFINITY, f64::max);
         assert!((lo..=hi).contains(&p.meta.estimate), "{}", p.stratum);
         let want = dersimonian_laird(&arms, 0.95).unwrap();
         assert!((p.meta.estimate - want.estimate).abs() < 1e-12);
@@ -144,7 +150,11 @@ fn user_values_have_user_status() {
     .unwrap()
     .resolve(&m)
     .unwrap();
-    let users: Vec<_> = d.assumptions.iter().filter(|u| u.source == "user").collect();
+    let users: Vec<_> = d
+        .assumptions
+        .iter()
+        .filter(|u| u.source == "user")
+        .collect();
     assert!(users.len() >= 4, "{}", users.len());
     for u in users {
         assert_eq!(u.status.to_string(), "user", "{}", u.name);

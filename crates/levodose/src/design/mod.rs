@@ -151,8 +151,12 @@ pub struct GroupOut {
 #[derive(Debug, Clone, Serialize)]
 pub struct SafetyOut {
     pub adverse_event: String,
+    /// Clinical value at the dose, in `unit` (% for incidences, bpm or mmHg for vital signs;
+    /// the field name is kept for compatibility).
     pub clinical_incidence_percent: f64,
     pub placebo_percent: f64,
+    /// Unit of the clinical and placebo values.
+    pub unit: String,
     pub at_human_dose_mg: f64,
     pub observations: Vec<String>,
     pub rationale: String,
@@ -427,6 +431,7 @@ pub fn design(m: &Monograph, sc: &PreclinicalScenario) -> Result<Design> {
                     adverse_event: t.name.clone(),
                     clinical_incidence_percent: v,
                     placebo_percent: placebo,
+                    unit: t.unit.clone(),
                     at_human_dose_mg: t.doses_mg[col],
                     observations: obs.observations.clone(),
                     rationale: obs.rationale.clone(),

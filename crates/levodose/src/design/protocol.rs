@@ -174,11 +174,13 @@ pub fn markdown(d: &Design) -> String {
     for o in &d.safety_observations {
         let _ = writeln!(
             s,
-            "- {} ({:.1} % at {} mg vs {:.1} % placebo): {} — {} [{}]",
+            "- {} ({:.1} {} at {} mg vs {:.1} {} placebo): {} — {} [{}]",
             o.adverse_event,
             o.clinical_incidence_percent,
+            o.unit,
             o.at_human_dose_mg,
             o.placebo_percent,
+            o.unit,
             o.observations.join("; "),
             o.rationale,
             o.source

@@ -194,7 +194,12 @@ pub fn fit_exposure_response(eff: &Efficacy, pk: &EffectPk) -> Result<ExposureRe
         .trial_arms
         .iter()
         .filter(|a| a.dose_mg.is_none())
-        .map(|a| format!("{}: flexible dose, doses per subject not published", label(a)))
+        .map(|a| {
+            format!(
+                "{}: flexible dose, doses per subject not published",
+                label(a)
+            )
+        })
         .collect();
     let occ: Vec<f64> = fixed
         .iter()

@@ -233,7 +233,13 @@ pub struct Used {
 }
 
 impl Used {
-    fn new(name: impl Into<String>, value: f64, unit: &str, source: impl Into<String>, status: Status) -> Used {
+    fn new(
+        name: impl Into<String>,
+        value: f64,
+        unit: &str,
+        source: impl Into<String>,
+        status: Status,
+    ) -> Used {
         Used {
             name: name.into(),
             value,
@@ -472,7 +478,10 @@ fn sections(m: &Monograph) -> Result<(&Efficacy, &Label)> {
     let missing = |what: &str| {
         Error::input(
             "trial.compound",
-            format!("the monograph of {} has no [{what}] section", m.compound.name),
+            format!(
+                "the monograph of {} has no [{what}] section",
+                m.compound.name
+            ),
         )
     };
     Ok((
@@ -535,8 +544,10 @@ fn resolve_evidence(m: &Monograph, eff: &Efficacy, used: &mut Vec<Used>) -> Resu
         );
         used.push(u);
     }
-    let exposure_response =
-        Some(evidence::fit_exposure_response(eff, &EffectPk::from_monograph(m)?)?);
+    let exposure_response = Some(evidence::fit_exposure_response(
+        eff,
+        &EffectPk::from_monograph(m)?,
+    )?);
     if let Some(er) = &exposure_response {
         let mut u = Used::new(
             "efficacy.exposure_response.e_occ_madrs",
@@ -776,8 +787,11 @@ impl TrialScenario {
                     5.0,
                     "per MADRS point",
                 )?;
-                r.used
-                    .push(Used::user("trial.dropout.logit_per_madrs", b, "per MADRS point"));
+                r.used.push(Used::user(
+                    "trial.dropout.logit_per_madrs",
+                    b,
+                    "per MADRS point",
+                ));
                 b
             }
             (Mechanism::Mar, None) => {
@@ -932,7 +946,15 @@ impl TrialScenario {
                 Status::Derived,
             ));
             if a.effect == EffectModel::Occupancy {
-                full = Some(full_occupancy_effect(evidence, pk, a, dose, difference, f, &mut r.used)?);
+                full = Some(full_occupancy_effect(
+                    evidence,
+                    pk,
+                    a,
+                    dose,
+                    difference,
+                    f,
+                    &mut r.used,
+                )?);
             }
         }
         Ok(Arm {
