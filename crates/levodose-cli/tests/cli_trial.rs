@@ -181,3 +181,109 @@ fn target_power_search_brackets_the_target() {
     // analytic n for d = 0.4, power 0.8: 100 per arm; the simulated answer is close (MC error).
     assert!((80..=125).contains(&n), "n {n}");
 }
+
+/// `--write-data` writes the replicate's simulated data as CSV that `analyze mmrm` reads, and
+/// the MMRM on that file gives the same primary difference the trial reports for that replicate
+/// (one replicate: the mean over replicates is that replicate's estimate).
+#[test]
+fn write_data_round_trips_through_analyze_mmrm() {
+    let dir = std::env::temp_dir().join(format!("levodose_trial_data_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    let out = levodose(
+        &[
+            "trial",
+            SEED_TRIAL,
+            "--replicates",
+            "1",
+            "--seed",
+            "5",
+            "--n-per-arm",
+            "40",
+            "--write-data",
+            d,
+            "--json",
+            "--quiet",
+        ],
+        "1",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let want = v["result"]["arms"][1]["mean_difference_madrs"]
+        .as_f64()
+        .unwrap();
+    let arm = v["result"]["arms"][1]["name"].as_str().unwrap().to_string();
+    let csv = dir.join("replicate_001.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("ID,ARM,VISIT,BASE,CHG"));
+    assert_eq!(
+        text.lines().count(),
+        1 + 80 * 5,
+        "header + 80 subjects x 5 visits"
+    );
+    let a = levodose(
+        &[
+            "analyze",
+            "mmrm",
+            csv.to_str().unwrap(),
+            "--formula",
+            "CHG ~ ARM*VISIT + BASE*VISIT + us(VISIT | ID)",
+            "--arm",
+            "ARM",
+            "--reference",
+            "ARM=placebo",
+            "--json",
+        ],
+        "1",
+    );
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    let f: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    let got = f["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["visit"] == "W8" && x["arm"] == arm.as_str())
+        .expect("W8 difference")["estimate"]
+        .as_f64()
+        .unwrap();
+    assert!((got - want).abs() < 1e-6, "{got} vs {want}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Scenario values appear in `assumptions` with status "user" and the file as their source.
+#[test]
+fn user_values_name_the_scenario_file() {
+    let out = levodose(
+        &[
+            "trial",
+            SEED_TRIAL,
+            "--replicates",
+            "2",
+            "--n-per-arm",
+            "20",
+            "--json",
+            "--quiet",
+        ],
+        "1",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = v["design"]["assumptions"].as_array().unwrap();
+    let inc = a
+        .iter()
+        .find(|u| u["name"] == "trial.inclusion_min_madrs")
+        .unwrap();
+    assert_eq!(inc["status"], "user");
+    assert_eq!(inc["source"], format!("user: {SEED_TRIAL}"));
+    assert!(a
+        .iter()
+        .all(|u| u["status"] != "user" || u["source"].as_str().unwrap().starts_with("user: ")));
+}

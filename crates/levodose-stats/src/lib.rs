@@ -5,5 +5,6 @@
 pub mod comparisons;
 pub mod dose_response;
 pub mod finding;
+pub mod meta;
 pub mod mmrm;
 pub mod power;

@@ -1,19 +1,23 @@
 //! Safety by dose: adverse-event incidence, vital-sign change and discontinuation for adverse
 //! events as monotone functions of the daily dose, fitted to the monograph's dose tables.
 //!
-//! Model: E(d) = E0 + Emax d / (ED50 + d), E0 = the placebo value, Emax and ED50 by weighted least
-//! squares (weights = group sizes) with ED50 profiled on a log grid from `ED50_LOW` to `ED50_HIGH`
-//! times the highest studied dose (Emax is linear given ED50). With one active dose ED50 is not
-//! identifiable and the model is the straight line through placebo and that dose. Both are
-//! monotone in dose; values beyond the highest studied dose are flagged as extrapolations.
+//! Models (E0 = the placebo value): linear E0 + s d, and Emax E0 + Emax d / (ED50 + d) with ED50
+//! constrained to the studied active dose range (a fit whose ED50 ran to a grid floor far below
+//! the lowest dose was a step, not a curve). Both are fitted by weighted least squares (weights
+//! = group sizes, Emax linear given ED50, ED50 profiled on a log grid). For incidences (unit %)
+//! with group sizes the two are compared by AIC of the binomial likelihood (2 and 3 parameters)
+//! and the lower AIC is used; otherwise (vital signs: no within-group SD) the constrained Emax
+//! is used. The choice is reported with each estimate. With one active dose the model is the
+//! straight line through placebo and that dose. Doses above the highest or below the lowest
+//! studied active dose are flagged as extrapolations.
 
 use crate::monograph::{DoseTable, Monograph};
 use serde::Serialize;
 
-/// ED50 search range relative to the highest studied dose (numerical settings, not pharmacology).
-const ED50_LOW: f64 = 0.01;
-const ED50_HIGH: f64 = 100.0;
+/// Points of the log grid of ED50 over the studied dose range (a numerical setting).
 const ED50_GRID: usize = 400;
+/// Incidences are clamped inside (0, 1) by this much for the binomial likelihood.
+const P_FLOOR: f64 = 1e-9;
 
 /// A fitted dose-response for one outcome.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -32,8 +36,8 @@ impl DoseModel {
     }
 }
 
-/// Fits the model to a dose table (dose 0 = placebo).
-pub fn fit(t: &DoseTable) -> DoseModel {
+/// (dose, value, weight) of the active groups and the placebo value of a table.
+fn groups(t: &DoseTable) -> (f64, Vec<(f64, f64, f64)>) {
     let e0 = t
         .doses_mg
         .iter()
@@ -41,7 +45,7 @@ pub fn fit(t: &DoseTable) -> DoseModel {
         .find(|(d, _)| **d == 0.0)
         .map(|(_, v)| *v)
         .unwrap_or(0.0);
-    let active: Vec<(f64, f64, f64)> = t
+    let active = t
         .doses_mg
         .iter()
         .enumerate()
@@ -54,19 +58,29 @@ pub fn fit(t: &DoseTable) -> DoseModel {
             )
         })
         .collect();
-    if active.len() < 2 {
-        let slope = active.first().map(|(d, y, _)| (y - e0) / d).unwrap_or(0.0);
-        return DoseModel::Linear {
-            e0,
-            slope_per_mg: slope,
-        };
+    (e0, active)
+}
+
+/// Weighted least-squares line through (0, e0).
+fn fit_linear(e0: f64, active: &[(f64, f64, f64)]) -> DoseModel {
+    let (sxy, sxx) = active.iter().fold((0.0, 0.0), |(a, b), &(d, y, w)| {
+        (a + w * d * (y - e0), b + w * d * d)
+    });
+    DoseModel::Linear {
+        e0,
+        slope_per_mg: if sxx > 0.0 { sxy / sxx } else { 0.0 },
     }
+}
+
+/// Weighted least-squares Emax with ED50 on a log grid over [lowest, highest] active dose.
+fn fit_emax(e0: f64, active: &[(f64, f64, f64)]) -> DoseModel {
+    let dmin = active.iter().map(|a| a.0).fold(f64::INFINITY, f64::min);
     let dmax = active.iter().map(|a| a.0).fold(0.0, f64::max);
     let mut best = (f64::INFINITY, 0.0, dmax);
     for g in 0..=ED50_GRID {
-        let ed50 = dmax * ED50_LOW * (ED50_HIGH / ED50_LOW).powf(g as f64 / ED50_GRID as f64);
+        let ed50 = dmin * (dmax / dmin).powf(g as f64 / ED50_GRID as f64);
         let (mut sxy, mut sxx) = (0.0, 0.0);
-        for &(d, y, w) in &active {
+        for &(d, y, w) in active {
             let x = d / (ed50 + d);
             sxy += w * x * (y - e0);
             sxx += w * x * x;
@@ -87,6 +101,68 @@ pub fn fit(t: &DoseTable) -> DoseModel {
     }
 }
 
+/// AIC of a model of incidences (%) under the binomial likelihood of the table's groups
+/// (placebo included), `k` parameters.
+fn binomial_aic(t: &DoseTable, model: &DoseModel, k: usize) -> f64 {
+    let ll: f64 = t
+        .doses_mg
+        .iter()
+        .zip(&t.values)
+        .zip(&t.n)
+        .map(|((d, v), n)| {
+            let n = *n as f64;
+            let y = v / 100.0 * n;
+            let p = (model.at(*d) / 100.0).clamp(P_FLOOR, 1.0 - P_FLOOR);
+            y * p.ln() + (n - y) * (1.0 - p).ln()
+        })
+        .sum();
+    -2.0 * ll + 2.0 * k as f64
+}
+
+/// The fitted model of a table and how it was chosen (for the output).
+pub fn fit_with_choice(t: &DoseTable) -> (DoseModel, String) {
+    let (e0, active) = groups(t);
+    if active.len() < 2 {
+        let slope = active.first().map(|(d, y, _)| (y - e0) / d).unwrap_or(0.0);
+        return (
+            DoseModel::Linear {
+                e0,
+                slope_per_mg: slope,
+            },
+            "linear: one active dose, straight line above placebo (an assumption)".into(),
+        );
+    }
+    let emax = fit_emax(e0, &active);
+    let binomial = t.unit == "%" && t.n.len() == t.doses_mg.len();
+    if !binomial {
+        return (
+            emax,
+            "emax with ED50 constrained to the studied dose range (no within-group SD: AIC not computed)"
+                .into(),
+        );
+    }
+    let linear = fit_linear(e0, &active);
+    let (a_lin, a_emax) = (binomial_aic(t, &linear, 2), binomial_aic(t, &emax, 3));
+    if a_lin <= a_emax {
+        (
+            linear,
+            format!("linear chosen by binomial AIC ({a_lin:.1} vs emax {a_emax:.1})"),
+        )
+    } else {
+        (
+            emax,
+            format!(
+                "emax (ED50 within the studied range) chosen by binomial AIC ({a_emax:.1} vs linear {a_lin:.1})"
+            ),
+        )
+    }
+}
+
+/// Fits the model to a dose table (dose 0 = placebo); see the module note.
+pub fn fit(t: &DoseTable) -> DoseModel {
+    fit_with_choice(t).0
+}
+
 /// One outcome at one dose, with what it rests on.
 #[derive(Debug, Clone, Serialize)]
 pub struct Estimate {
@@ -99,9 +175,11 @@ pub struct Estimate {
     pub placebo: f64,
     /// value - placebo.
     pub above_placebo: f64,
-    /// The dose lies above the highest studied dose.
+    /// The dose lies above the highest or below the lowest studied active dose.
     pub extrapolated: bool,
     pub model: DoseModel,
+    /// Which model was used and why (AIC comparison or constraint).
+    pub model_choice: String,
     pub rests_on: String,
     /// Reference key of the table the estimate rests on.
     pub source: String,
@@ -117,8 +195,14 @@ pub struct SafetyAtDose {
 }
 
 fn estimate(m: &Monograph, t: &DoseTable, dose_mg: f64) -> Estimate {
-    let model = fit(t);
+    let (model, model_choice) = fit_with_choice(t);
     let dmax = t.doses_mg.iter().copied().fold(0.0, f64::max);
+    let dmin = t
+        .doses_mg
+        .iter()
+        .copied()
+        .filter(|d| *d > 0.0)
+        .fold(f64::INFINITY, f64::min);
     let mut value = model.at(dose_mg);
     if t.unit == "%" {
         value = value.clamp(0.0, 100.0);
@@ -151,19 +235,20 @@ fn estimate(m: &Monograph, t: &DoseTable, dose_mg: f64) -> Estimate {
     if !t.note.is_empty() {
         rests_on.push_str(&format!("; {}", t.note));
     }
-    match &model {
-        DoseModel::Linear { .. } => rests_on.push_str("; one active dose: straight line above placebo (an assumption)"),
-        DoseModel::Emax { ed50_mg, .. } if *ed50_mg >= dmax * ED50_HIGH * 0.99 => {
-            rests_on.push_str("; the data rise at least linearly: Emax at its linear limit, so extrapolation may understate")
-        }
-        _ => {}
-    }
-    let extrapolated = dose_mg > dmax + 1e-9;
-    if extrapolated {
+    rests_on.push_str(&format!("; model: {model_choice}"));
+    let above = dose_mg > dmax + 1e-9;
+    let below = dose_mg > 0.0 && dose_mg < dmin - 1e-9;
+    if above {
         rests_on.push_str(&format!(
             "; EXTRAPOLATED beyond the highest studied dose {dmax} mg"
         ));
     }
+    if below {
+        rests_on.push_str(&format!(
+            "; EXTRAPOLATED below the lowest studied dose {dmin} mg"
+        ));
+    }
+    let extrapolated = above || below;
     Estimate {
         name: t.name.clone(),
         population: t.population.clone(),
@@ -174,6 +259,7 @@ fn estimate(m: &Monograph, t: &DoseTable, dose_mg: f64) -> Estimate {
         above_placebo: value - placebo,
         extrapolated,
         model,
+        model_choice,
         rests_on,
         source: t.source.clone(),
     }

@@ -2,31 +2,34 @@
 //! dose, and flag extrapolation.
 
 use levodose::monograph::builtin;
-use levodose::safety::{at_dose, fit, DoseModel};
+use levodose::monograph::DoseTable;
+use levodose::safety::{at_dose, fit, fit_with_choice, DoseModel};
 
+/// Every fit reproduces placebo, is monotone in dose, and where Emax is used its ED50 lies in
+/// the studied active range (40-80 mg). Where the two active points admit an exact Emax with
+/// ED50 in that range (ED50 = 80 (r - 1) / (2 - r), r = y80 / y40 above placebo) and Emax is
+/// chosen, it passes through them.
 #[test]
-fn emax_fit_passes_through_concave_data_and_is_monotone() {
+fn fits_are_monotone_with_ed50_in_the_studied_range() {
     let m = builtin("levomilnacipran").unwrap();
     let s = m.safety.clone().unwrap();
     for t in s.adverse_events.iter().chain(&s.vital_signs) {
-        let model = fit(t);
-        // placebo reproduced exactly
+        let (model, choice) = fit_with_choice(t);
+        assert!(!choice.is_empty());
         assert_eq!(model.at(0.0), t.values[0], "{}", t.name);
-        let (y40, y80) = (t.values[1] - t.values[0], t.values[2] - t.values[0]);
-        if y40 > 0.0 && y80 > y40 && y80 < 2.0 * y40 {
-            // concave and rising: a two-parameter Emax through two points fits exactly
+        if let DoseModel::Emax { ed50_mg, .. } = model {
             assert!(
-                (model.at(40.0) - t.values[1]).abs() < 0.05,
-                "{} {:?}",
-                t.name,
-                model
+                (40.0 - 1e-9..=80.0 + 1e-9).contains(&ed50_mg),
+                "{} {ed50_mg}",
+                t.name
             );
-            assert!(
-                (model.at(80.0) - t.values[2]).abs() < 0.05,
-                "{} {:?}",
-                t.name,
-                model
-            );
+            let (y40, y80) = (t.values[1] - t.values[0], t.values[2] - t.values[0]);
+            let r = y80 / y40;
+            let exact = 80.0 * (r - 1.0) / (2.0 - r);
+            if y40 > 0.0 && (40.0..=80.0).contains(&exact) {
+                assert!((model.at(40.0) - t.values[1]).abs() < 0.05, "{}", t.name);
+                assert!((model.at(80.0) - t.values[2]).abs() < 0.05, "{}", t.name);
+            }
         }
         let grid: Vec<f64> = (0..=30).map(|i| model.at(i as f64 * 5.0)).collect();
         let rising = grid.windows(2).all(|w| w[1] >= w[0] - 1e-12);
@@ -35,14 +38,70 @@ fn emax_fit_passes_through_concave_data_and_is_monotone() {
     }
 }
 
+/// Incidences choose between linear and Emax by binomial AIC and say so; vital signs (no
+/// within-group SD) use the constrained Emax and say why. Supine pulse (-0.5, 5.4, 6.0 bpm) is a
+/// plateau: its ED50 sits at the lowest studied dose, not at a grid floor near 0 mg.
+#[test]
+fn model_choice_is_reported() {
+    let m = builtin("levomilnacipran").unwrap();
+    let s = m.safety.clone().unwrap();
+    for t in &s.adverse_events {
+        let (_, choice) = fit_with_choice(t);
+        assert!(choice.contains("binomial AIC"), "{}: {choice}", t.name);
+    }
+    let pulse = s
+        .vital_signs
+        .iter()
+        .find(|t| t.name == "supine pulse")
+        .unwrap();
+    let (model, choice) = fit_with_choice(pulse);
+    assert!(choice.contains("constrained"), "{choice}");
+    match model {
+        DoseModel::Emax { ed50_mg, .. } => assert!((ed50_mg - 40.0).abs() < 1e-6, "{ed50_mg}"),
+        other => panic!("expected Emax, got {other:?}"),
+    }
+}
+
 #[test]
 fn one_active_dose_gives_the_line_through_it() {
-    let m = builtin("levomilnacipran").unwrap();
-    let t = m.safety.clone().unwrap().discontinuation_for_ae;
+    let t = DoseTable {
+        name: "x".into(),
+        population: "all".into(),
+        unit: "%".into(),
+        doses_mg: vec![0.0, 80.0],
+        values: vec![3.0, 9.0],
+        n: vec![100, 100],
+        source: "LABEL".into(),
+        note: String::new(),
+    };
     let model = fit(&t);
     assert!(matches!(model, DoseModel::Linear { .. }));
-    let (d, v) = (t.doses_mg[1], t.values[1]);
-    assert!((model.at(d) - v).abs() < 1e-9);
+    assert!((model.at(80.0) - 9.0).abs() < 1e-9);
+}
+
+/// Discontinuation for adverse events rests on BAKISH's per-dose rates (placebo 1.6 %, 40 mg
+/// 6.4 %, 80 mg 10.1 %; Table 1), not a line through the label pool.
+#[test]
+fn discontinuation_uses_dose_specific_rates() {
+    let m = builtin("levomilnacipran").unwrap();
+    let t = m.safety.clone().unwrap().discontinuation_for_ae;
+    assert_eq!(t.source, "BAKISH");
+    assert_eq!(t.doses_mg, [0.0, 40.0, 80.0]);
+    assert_eq!(t.values, [1.6, 6.4, 10.1]);
+    let e = at_dose(&m, 40.0).unwrap().discontinuation_for_ae.unwrap();
+    assert!((e.placebo - 1.6).abs() < 1e-9);
+    assert!(!e.extrapolated && e.rests_on.contains("BAKISH"));
+}
+
+/// Doses below the lowest studied dose are extrapolations too.
+#[test]
+fn below_lowest_studied_dose_is_flagged() {
+    let m = builtin("levomilnacipran").unwrap();
+    let at20 = at_dose(&m, 20.0).unwrap();
+    assert!(at20
+        .adverse_events
+        .iter()
+        .all(|e| e.extrapolated && e.rests_on.contains("below the lowest studied dose")));
 }
 
 #[test]

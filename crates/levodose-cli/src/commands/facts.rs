@@ -72,6 +72,7 @@ pub fn run(args: Args) -> CliResult {
         }
     }
     print_comedications(&m);
+    print_efficacy_evidence(&m)?;
     println!("\nReferences:");
     for (k, r) in &m.references {
         println!(
@@ -125,4 +126,26 @@ fn print_comedications(m: &Monograph) {
             println!("    {:<18} {predicted}{observed}  [{}]", c.name, c.source);
         }
     }
+}
+
+/// The efficacy meta-analysis by dose computed from `efficacy.trial_arms` (status derived).
+fn print_efficacy_evidence(m: &Monograph) -> CliResult {
+    let Some(eff) = m.efficacy.as_ref().filter(|e| !e.trial_arms.is_empty()) else {
+        return Ok(());
+    };
+    println!("\nEfficacy meta-analysis by dose (DerSimonian-Laird, random effects) [DERIVED]:");
+    for p in levodose::trial::evidence::meta_by_dose(eff)? {
+        println!(
+            "  {:<22} {:>7.2} MADRS points (SE {:.2}, 95 % CI {:.2} to {:.2}, tau^2 {:.2}, I^2 {:.0} %)  {}",
+            p.stratum,
+            p.meta.estimate,
+            p.meta.se,
+            p.meta.ci_lower,
+            p.meta.ci_upper,
+            p.meta.tau2,
+            p.meta.i2_percent,
+            p.sources.join(", ")
+        );
+    }
+    Ok(())
 }

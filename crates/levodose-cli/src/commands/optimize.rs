@@ -245,7 +245,7 @@ fn report(o: &Optimization, with_plots: bool) -> String {
                 .to_string();
             let _ = writeln!(s, "{row} {:.1} | {} |", e0.placebo, basis);
         }
-        let _ = writeln!(s, "\n\\* extrapolated beyond the highest studied dose.");
+        let _ = writeln!(s, "\n\\* extrapolated outside the studied dose range.");
     }
     let all: Vec<&levodose::Finding> = o
         .findings

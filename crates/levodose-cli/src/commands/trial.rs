@@ -26,7 +26,15 @@ Examples:
   levodose trial examples/trial/madrs_8week.toml --replicates 200 --seed 1
   levodose trial examples/trial/madrs_8week.toml --replicates 500 --target-power 0.9
   levodose trial examples/trial/madrs_8week.toml --replicates 200 --json
-  levodose trial examples/trial/madrs_8week.toml --replicates 200 --out results/trial/";
+  levodose trial examples/trial/madrs_8week.toml --replicates 200 --out results/trial/
+  levodose trial examples/trial/madrs_8week.toml --replicates 50 --write-data sims/ --write-data-replicates 2
+  levodose analyze mmrm sims/replicate_001.csv --formula \"CHG ~ ARM*VISIT + BASE*VISIT + us(VISIT | ID)\" --arm ARM --reference ARM=placebo
+
+Columns of the table: power = share of replicates with p < alpha; diff = mean over replicates of
+the estimated difference from placebo at the primary week (MADRS points); sd = SD of that
+estimate across replicates (the Monte Carlo spread, not the SD of patients); mean SE = mean of
+the MMRM standard errors. Screened = subjects screened per trial (including those failing the
+inclusion threshold or excluded in the run-in); randomised = the arms' n.";
 
 #[derive(clap::Args)]
 #[command(after_help = AFTER_HELP)]
@@ -62,6 +70,14 @@ pub struct Args {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Write the simulated data of the first replicates as CSV (replicate_001.csv, ...) to this
+    /// directory: one row per subject and visit, columns ID, ARM, VISIT, BASE, CHG (empty after
+    /// dropout), readable by `levodose analyze mmrm`.
+    #[arg(long, value_name = "DIR")]
+    pub write_data: Option<PathBuf>,
+    /// How many replicates --write-data writes (1-100, at most --replicates).
+    #[arg(long, default_value_t = 1)]
+    pub write_data_replicates: usize,
 }
 
 #[derive(Serialize)]
@@ -129,7 +145,25 @@ pub fn run(args: Args) -> CliResult {
         scenario.n_per_arm = n;
     }
     let m = super::facts::load(&scenario.compound, args.monograph.as_ref())?;
-    let design = scenario.resolve(&m)?;
+    let mut design = scenario.resolve(&m)?;
+    let file_source = format!("user: {}", scenario_path.display());
+    for u in design.assumptions.iter_mut().filter(|u| u.source == "user") {
+        u.source = file_source.clone();
+    }
+    if args.write_data.is_some()
+        && !(1..=100.min(args.replicates)).contains(&args.write_data_replicates)
+    {
+        return Err(CliError::input(format!(
+            "--write-data-replicates: {} is outside 1 to {}",
+            args.write_data_replicates,
+            100.min(args.replicates)
+        )));
+    }
+    if args.write_data.is_none() && args.write_data_replicates != 1 {
+        return Err(CliError::input(
+            "--write-data-replicates needs --write-data DIR",
+        ));
+    }
     let mut findings = trial::lint_trial(&scenario, &m);
     let allocation: Vec<f64> = scenario.arms.iter().map(|a| a.allocation).collect();
     let on = !args.quiet && std::io::stderr().is_terminal();
@@ -226,11 +260,53 @@ pub fn run(args: Args) -> CliResult {
         }
         write_files(dir, &files)?;
     }
+    if let Some(dir) = &args.write_data {
+        let (visits, trials) = power::datasets(&design, args.write_data_replicates, args.seed)?;
+        let files = trials
+            .iter()
+            .enumerate()
+            .map(|(r, t)| {
+                Ok((
+                    format!("replicate_{:03}.csv", r + 1),
+                    dataset_csv(&design, &visits, t)?,
+                ))
+            })
+            .collect::<CliResult<Vec<(String, Vec<u8>)>>>()?;
+        let refs: Vec<(&str, Vec<u8>)> =
+            files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+        write_files(dir, &refs)?;
+    }
     if args.json {
         return print_json(&report);
     }
     print_table(&design, &result, search.as_ref(), &findings);
     Ok(())
+}
+
+/// One replicate as long-format CSV (ID, ARM, VISIT, BASE, CHG), randomised subjects only.
+fn dataset_csv(
+    d: &TrialDesign,
+    visits: &[String],
+    t: &levodose::trial::simulate::SimulatedTrial,
+) -> CliResult<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| CliError::input(format!("--write-data: {e}"));
+    w.write_record(["ID", "ARM", "VISIT", "BASE", "CHG"])
+        .map_err(io)?;
+    for (i, s) in t.subjects.iter().enumerate() {
+        for (j, y) in s.change_madrs.iter().enumerate() {
+            w.write_record([
+                format!("S{:05}", i + 1),
+                d.arms[s.arm].name.clone(),
+                visits[j].clone(),
+                format!("{}", s.baseline_madrs),
+                y.map_or(String::new(), |y| format!("{y}")),
+            ])
+            .map_err(io)?;
+        }
+    }
+    w.into_inner()
+        .map_err(|e| CliError::input(format!("--write-data: {e}")))
 }
 
 fn trajectory_chart(d: &TrialDesign, r: &PowerResult) -> Chart {
@@ -300,14 +376,45 @@ fn print_table(d: &TrialDesign, r: &PowerResult, s: Option<&power::NSearch>, fin
     );
     if let Some(s) = s {
         println!(
-            "n per arm for power >= {}: {} (analytic start {})",
-            s.target_power, s.n_per_arm, s.analytic_start_n_per_arm
+            "n per arm for power >= {}: {} (power there {:.3}, MC SE {:.3}; n from {} to {} \
+             have power within 2 MC SE of the target)",
+            s.target_power,
+            s.n_per_arm,
+            s.power_at_n,
+            s.power_at_n_mc_se,
+            s.compatible_n_range.0,
+            s.compatible_n_range.1
+        );
+        println!("  search: {}", s.method);
+    }
+    let randomised: usize = d.arms.iter().map(|a| a.n).sum();
+    println!(
+        "per trial: screened {:.0} (subjects screened, including screen failures and run-in \
+         exclusions), excluded in run-in {:.1} ({:.1} % of those entering the run-in), \
+         randomised {randomised}",
+        r.mean_screened,
+        r.mean_excluded_run_in,
+        100.0 * r.mean_excluded_run_in / (r.mean_excluded_run_in + randomised as f64).max(1.0)
+    );
+    if let Some(er) = &d.exposure_response {
+        println!(
+            "exposure-response (all fixed-dose trial arms): E_occ {:.2} (SE {:.2}) MADRS points \
+             at full NET occupancy; {}",
+            er.e_occ_madrs, er.e_occ_se_madrs, er.statement
         );
     }
-    println!(
-        "screened per trial {:.0}, excluded in run-in {:.1}",
-        r.mean_screened, r.mean_excluded_run_in
-    );
+    for p in &d.evidence_by_dose {
+        println!(
+            "  pooled {} ({}): {:.2} (SE {:.2}, 95 % CI {:.2} to {:.2})",
+            p.stratum,
+            p.sources.join(", "),
+            p.meta.estimate,
+            p.meta.se,
+            p.meta.ci_lower,
+            p.meta.ci_upper
+        );
+    }
+    println!("sd = SD of the estimated difference across replicates; mean SE = mean MMRM SE");
     println!(
         "{:<32} {:>5} {:>7} {:>10} {:>8} {:>8} {:>9}",
         "arm", "n", "power", "diff", "sd", "mean SE", "dropout"

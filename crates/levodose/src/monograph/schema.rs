@@ -408,6 +408,9 @@ pub struct Efficacy {
     pub visit_weeks: ValueList,
     /// LS-mean difference vs placebo at the primary week, by fixed dose.
     pub fixed_dose: Vec<DoseEffect>,
+    /// Every placebo-controlled arm with its difference and SE (efficacy meta-analysis).
+    #[serde(default)]
+    pub trial_arms: Vec<TrialArmEffect>,
     pub flexible_difference_madrs: Value,
     pub pooled_drug_change_madrs: Value,
     pub pooled_placebo_change_madrs: Value,
@@ -445,9 +448,23 @@ pub struct DoseEffect {
     pub name: String,
     pub dose_mg: Value,
     pub difference_madrs: Value,
-    /// Difference from placebo at full NET occupancy (E = E_full x occupancy) so that the
-    /// typical subject's time-averaged NET occupancy at `dose_mg` reproduces `difference_madrs`
-    /// (trial `effect = "occupancy"`).
+}
+
+/// One active arm of a placebo-controlled trial: its difference from placebo at the primary
+/// week and the standard error of that difference. A fixed arm gives `dose_mg`; a flexible arm
+/// gives `dose_min_mg` and `dose_max_mg`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrialArmEffect {
+    /// Reference key of the trial.
+    pub trial: String,
+    pub arm: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub difference_at_full_net_occupancy_madrs: Option<Value>,
+    pub dose_mg: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dose_min_mg: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dose_max_mg: Option<Value>,
+    pub difference_madrs: Value,
+    pub se_madrs: Value,
 }

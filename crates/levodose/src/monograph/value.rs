@@ -10,6 +10,8 @@ pub enum Status {
     Published,
     Derived,
     Assumed,
+    /// Given by the user in a scenario or study file (never in a monograph).
+    User,
 }
 
 impl std::fmt::Display for Status {
@@ -18,6 +20,7 @@ impl std::fmt::Display for Status {
             Status::Published => "published",
             Status::Derived => "derived",
             Status::Assumed => "assumed",
+            Status::User => "user",
         })
     }
 }
@@ -42,7 +45,7 @@ impl Value {
             value,
             unit: unit.into(),
             source: "user".into(),
-            status: Status::Published,
+            status: Status::User,
             note: "given by the user".into(),
         }
     }

@@ -160,7 +160,53 @@ pub fn lint_trial(s: &TrialScenario, m: &Monograph) -> Vec<Finding> {
             );
         }
     }
+    if let Some(f) = power_shortfall(s, m) {
+        out.push(f);
+    }
     out
+}
+
+/// Planned power that the design cannot deliver: the analytic power of the primary contrast
+/// (two-sample t-test on completers, n x (1 - dropout) per arm, effect |D| / SD at the primary
+/// week, D and SD as the simulator resolves them) below the planned power by more than the
+/// tolerance of `efficacy`-free arithmetic (0.01). The analytic value ignores the baseline
+/// covariate and the MMRM's use of incomplete subjects, so `levodose trial` is the check.
+fn power_shortfall(s: &TrialScenario, m: &Monograph) -> Option<Finding> {
+    let planned = s.planned_power?;
+    let d = s.resolve(m).ok()?;
+    let arm = &d.arms[d.primary_arm];
+    let placebo = &d.arms[d.placebo_arm];
+    let completers = (arm.n as f64 * (1.0 - arm.dropout_fraction))
+        .min(placebo.n as f64 * (1.0 - placebo.dropout_fraction));
+    let sd = d.change_sd_madrs[d.primary_visit];
+    let effect = arm.difference_madrs.abs() / sd;
+    let alt = levodose_stats::power::Alternative::TwoSided;
+    let analytic =
+        levodose_stats::power::two_sample_t_power(completers, effect, d.alpha, alt).ok()?;
+    let source = d
+        .assumptions
+        .iter()
+        .find(|u| u.name == format!("trial.arms[{}].difference_madrs", d.primary_arm))
+        .map_or_else(|| "user".to_string(), |u| u.source.clone());
+    (analytic < planned - 0.01).then(|| {
+        Finding::new(
+            "trial_power_shortfall",
+            Severity::Warning,
+            format!(
+                "planned power {planned} but the design gives {analytic:.3} analytically: arm \"{}\" \
+                 difference {:.2} MADRS points (SD {sd:.1} at week {}), {:.0} completers per arm \
+                 after {:.0} % dropout, alpha {}",
+                arm.name,
+                arm.difference_madrs,
+                d.visit_weeks[d.primary_visit],
+                completers,
+                100.0 * arm.dropout_fraction,
+                d.alpha
+            ),
+            source,
+        )
+        .with_suggestion("run `levodose trial SCENARIO --target-power PLANNED` to size the arms, or plan the power the design gives")
+    })
 }
 
 /// Parses `text` and lints it; a file that does not parse gives one error finding.

@@ -4,6 +4,7 @@
 //!
 //! Research use only: simulated trials inform study design, not treatment of patients.
 
+pub mod evidence;
 pub mod exposure;
 pub mod lint;
 pub mod power;

@@ -7,7 +7,7 @@
 
 pub use super::scenario::MIN_N_PER_ARM;
 use super::scenario::{ArmKind, TrialDesign};
-use super::simulate::{Prepared, Replicate};
+use super::simulate::{Prepared, Replicate, SimulatedTrial};
 use crate::error::{Error, Result};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -83,6 +83,20 @@ pub fn run(
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(summarise(design, &reps, seed))
+}
+
+/// The simulated subjects of replicates 0..k: the same data `run` analyses with this seed
+/// (replicate r uses stream r), with the visit labels the MMRM uses (`W8` = week 8).
+pub fn datasets(
+    design: &TrialDesign,
+    k: usize,
+    seed: u64,
+) -> Result<(Vec<String>, Vec<SimulatedTrial>)> {
+    let prepared = Prepared::new(design.clone())?;
+    let trials = (0..k)
+        .map(|r| prepared.simulate(&mut stream(seed, r)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((prepared.visit_labels.clone(), trials))
 }
 
 fn mean_sd(x: &[f64]) -> (Option<f64>, Option<f64>) {
@@ -232,6 +246,54 @@ pub struct NSearch {
     pub analytic_start_n_per_arm: usize,
     /// Every n evaluated, in increasing n.
     pub evaluated: Vec<CurvePoint>,
+    /// Simulated power at the chosen n and its Monte Carlo SE.
+    pub power_at_n: f64,
+    pub power_at_n_mc_se: f64,
+    /// Smallest and largest evaluated n whose power is within 2 Monte Carlo SE of the target:
+    /// the n the simulation cannot tell apart from the answer.
+    pub compatible_n_range: (usize, usize),
+    /// How the search started and proceeded.
+    pub method: String,
+}
+
+impl NSearch {
+    fn new(target: f64, n: usize, start: usize, mut evaluated: Vec<CurvePoint>) -> NSearch {
+        evaluated.sort_by_key(|p| p.n_per_arm);
+        let at = evaluated
+            .iter()
+            .find(|p| p.n_per_arm == n)
+            .copied()
+            .unwrap_or(CurvePoint {
+                n_per_arm: n,
+                power: f64::NAN,
+                power_mc_se: f64::NAN,
+            });
+        let compatible: Vec<usize> = evaluated
+            .iter()
+            .filter(|p| (p.power - target).abs() <= 2.0 * p.power_mc_se.max(1e-12))
+            .map(|p| p.n_per_arm)
+            .chain(std::iter::once(n))
+            .collect();
+        let range = (
+            compatible.iter().copied().min().unwrap_or(n),
+            compatible.iter().copied().max().unwrap_or(n),
+        );
+        NSearch {
+            target_power: target,
+            n_per_arm: n,
+            analytic_start_n_per_arm: start,
+            power_at_n: at.power,
+            power_at_n_mc_se: at.power_mc_se,
+            compatible_n_range: range,
+            method: format!(
+                "start at {start} per arm: the two-sample t-test n for |difference| / SD at the \
+                 primary week (completers), divided by the completion fraction; then doubling or \
+                 halving to bracket the target and bisection on integers, every n simulated with \
+                 the same seed (common random numbers)"
+            ),
+            evaluated,
+        }
+    }
 }
 
 /// Smallest n per arm with simulated power >= target: bracket from the analytic start, then
@@ -288,13 +350,7 @@ pub fn search_n(
         }
     }
     if lo == hi && eval(lo, &mut evaluated)? >= target {
-        evaluated.sort_by_key(|p| p.n_per_arm);
-        return Ok(NSearch {
-            target_power: target,
-            n_per_arm: lo,
-            analytic_start_n_per_arm: start,
-            evaluated,
-        });
+        return Ok(NSearch::new(target, lo, start, evaluated));
     }
     while hi - lo > 1 {
         let mid = (lo + hi) / 2;
@@ -304,13 +360,7 @@ pub fn search_n(
             lo = mid;
         }
     }
-    evaluated.sort_by_key(|p| p.n_per_arm);
-    Ok(NSearch {
-        target_power: target,
-        n_per_arm: hi,
-        analytic_start_n_per_arm: start,
-        evaluated,
-    })
+    Ok(NSearch::new(target, hi, start, evaluated))
 }
 
 /// n per arm from the two-sample t-test with effect |D| / sd at the primary week, divided by the

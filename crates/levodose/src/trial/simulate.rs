@@ -17,7 +17,7 @@
 //! the screening score, the baseline and each visit's score B_i + y_ij are clamped to the scale
 //! range (MADRS 0-60), and the change is taken from the clamped score.
 
-use super::exposure::{exposure_scaled_effect, interpolate_held, occupancy_effect, Metric};
+use super::exposure::{exposure_scaled_effect, occupancy_effect, Metric};
 use super::scenario::{interpolate, Arm, ArmKind, EffectModel, Mechanism, TrialDesign};
 use crate::error::{Error, Result};
 use crate::pk::PkParams;
@@ -304,7 +304,9 @@ impl Prepared {
                 Ok(exposure_scaled_effect(reference, subject, typical))
             }
             EffectModel::Occupancy => {
-                let full = interpolate_held(&arm.full_occupancy_table, dose_mg);
+                let full = arm.difference_at_full_occupancy_madrs.ok_or_else(|| {
+                    Error::Numerical("an occupancy-scaled arm without E_occ".into())
+                })?;
                 let o = pk.metric(p, dose_mg, Metric::NetOccupancyAverage)?;
                 Ok(occupancy_effect(full, o))
             }
