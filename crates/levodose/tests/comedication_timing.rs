@@ -88,8 +88,8 @@ fn induction_builds_up_and_fades() {
     let factor_on = |day: u32| {
         changes
             .iter()
-            .filter(|c| c.day <= day)
-            .last()
+            .rev()
+            .find(|c| c.day <= day)
             .map(|c| c.clearance_factor)
             .unwrap_or(s.parameters.clearance_factor)
     };
