@@ -9,6 +9,7 @@
 //! - [`lambda_z`]: the terminal slope, by WinNonlin's "best fit" rule or a manual range;
 //! - [`parameters`]: the full parameter set per route, steady state with tau, quality findings;
 //! - [`summary`]: group summaries (n, arithmetic and geometric mean, CV %, median, min, max);
+//! - [`absorption`]: ka from the absorption phase (method of residuals, or the Tmax equation);
 //! - [`sparse`]: destructive sampling, Bailer's AUC with its standard error and the
 //!   Nedelman-Jia extension for batch designs.
 //!
@@ -23,6 +24,7 @@
 //! assert!((r.parameters.cl_obs.unwrap() - 2.0).abs() < 1e-9);
 //! ```
 
+pub mod absorption;
 pub mod auc;
 pub mod lambda_z;
 pub mod parameters;

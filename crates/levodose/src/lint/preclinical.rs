@@ -170,7 +170,11 @@ pub fn lint(m: &Monograph, sc: &PreclinicalScenario) -> Result<Vec<Finding>> {
                         "chronic once-daily dosing, but the {} half-life is {:.1} h{}: trough occupancy falls below {ratio} x the peak ({})",
                         sp.as_str(),
                         model.half_life_h,
-                        if model.is_allometric() { " (assumed: allometric)" } else { "" },
+                        match (&model.pk_source, model.is_allometric()) {
+                            (Some(src), _) => format!(" ({src})"),
+                            (None, true) => " (assumed: allometric)".to_string(),
+                            (None, false) => String::new(),
+                        },
                         low.join("; ")
                     ),
                     rules.trough_to_peak_min_ratio.source.clone(),
