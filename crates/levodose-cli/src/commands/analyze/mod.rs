@@ -1,7 +1,8 @@
-//! `levodose analyze {mmrm, dose-response}`.
+//! `levodose analyze {mmrm, dose-response, nca}`.
 
 pub mod dose_response;
 pub mod mmrm;
+pub mod nca;
 
 use crate::error::CliResult;
 
@@ -17,11 +18,14 @@ pub enum What {
     Mmrm(mmrm::Args),
     /// Fit a dose-response model (4-parameter log-logistic or Emax) by least squares.
     DoseResponse(dose_response::Args),
+    /// Non-compartmental analysis (NCA) as Phoenix WinNonlin, parameters named as PKNCA.
+    Nca(nca::Args),
 }
 
 pub fn run(args: Args) -> CliResult {
     match args.what {
         What::Mmrm(a) => mmrm::run(a),
         What::DoseResponse(a) => dose_response::run(a),
+        What::Nca(a) => nca::run(a),
     }
 }
