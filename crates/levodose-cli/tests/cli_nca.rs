@@ -42,7 +42,14 @@ fn theophylline_json_has_the_issue_layout_and_winnonlin_values() {
     }
     let data = dir.join("theoph.csv").to_string_lossy().into_owned();
     let o = run(&[
-        "analyze", "nca", &data, "--dose", "320", "--auc-method", "linear", "--json",
+        "analyze",
+        "nca",
+        &data,
+        "--dose",
+        "320",
+        "--auc-method",
+        "linear",
+        "--json",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -74,8 +81,22 @@ fn out_writes_results_json_cdisc_and_plots() {
     let data = write(&dir, "d.csv", GOOD);
     let out = dir.join("res");
     let o = run(&[
-        "analyze", "nca", &data, "--dose-column", "DOSE", "--group", "ARM", "--auc-interval",
-        "0-24", "--time-unit", "h", "--conc-unit", "ng/mL", "--dose-unit", "mg", "--out",
+        "analyze",
+        "nca",
+        &data,
+        "--dose-column",
+        "DOSE",
+        "--group",
+        "ARM",
+        "--auc-interval",
+        "0-24",
+        "--time-unit",
+        "h",
+        "--conc-unit",
+        "ng/mL",
+        "--dose-unit",
+        "mg",
+        "--out",
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -92,16 +113,33 @@ fn out_writes_results_json_cdisc_and_plots() {
     }
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("nca.json")).unwrap()).unwrap();
-    assert_eq!(v["summary"].as_array().unwrap().len(), 2, "one summary per group");
+    assert_eq!(
+        v["summary"].as_array().unwrap().len(),
+        2,
+        "one summary per group"
+    );
     assert_eq!(v["settings"]["parameter_units"]["cl_obs"], "mg/(ng/mL*h)");
     let iv = &v["subjects"][0]["auc_intervals"][0];
-    assert_eq!((iv["start"].as_f64(), iv["end"].as_f64()), (Some(0.0), Some(24.0)));
-    assert!(iv["auc"].as_f64().unwrap() > v["subjects"][0]["parameters"]["auclast"].as_f64().unwrap());
+    assert_eq!(
+        (iv["start"].as_f64(), iv["end"].as_f64()),
+        (Some(0.0), Some(24.0))
+    );
+    assert!(
+        iv["auc"].as_f64().unwrap() > v["subjects"][0]["parameters"]["auclast"].as_f64().unwrap()
+    );
     let pp = std::fs::read_to_string(out.join("pp.csv")).unwrap();
     assert!(pp.starts_with("USUBJID,PPTESTCD,PPTEST,PPORRES,PPORRESU\n"));
     assert!(pp.contains("1,CMAX,Max Conc,6,ng/mL\n"));
     assert!(pp.contains(",CLFO,Total CL Obs by F,"));
-    let cdisc = run(&["analyze", "nca", &data, "--dose-column", "DOSE", "--format", "cdisc"]);
+    let cdisc = run(&[
+        "analyze",
+        "nca",
+        &data,
+        "--dose-column",
+        "DOSE",
+        "--format",
+        "cdisc",
+    ]);
     assert!(cdisc.status.success());
     assert!(String::from_utf8_lossy(&cdisc.stdout).contains(",AUCLST,"));
 }
@@ -110,10 +148,30 @@ fn out_writes_results_json_cdisc_and_plots() {
 fn bad_data_exit_2_naming_the_row() {
     let dir = scratch("bad");
     let cases = [
-        ("unsorted.csv", "ID,TIME,CONC\n1,0,0\n1,2,5\n1,1,3\n", "data row 3", "sorted"),
-        ("dup.csv", "ID,TIME,CONC\n1,0,0\n1,1,5\n1,1,3\n", "data row 3", "duplicated"),
-        ("neg.csv", "ID,TIME,CONC\n1,0,0\n1,1,-5\n", "data row 2", "negative"),
-        ("text.csv", "ID,TIME,CONC\n1,0,0\n1,1,BLQ\n", "data row 2", "--blq-column"),
+        (
+            "unsorted.csv",
+            "ID,TIME,CONC\n1,0,0\n1,2,5\n1,1,3\n",
+            "data row 3",
+            "sorted",
+        ),
+        (
+            "dup.csv",
+            "ID,TIME,CONC\n1,0,0\n1,1,5\n1,1,3\n",
+            "data row 3",
+            "duplicated",
+        ),
+        (
+            "neg.csv",
+            "ID,TIME,CONC\n1,0,0\n1,1,-5\n",
+            "data row 2",
+            "negative",
+        ),
+        (
+            "text.csv",
+            "ID,TIME,CONC\n1,0,0\n1,1,BLQ\n",
+            "data row 2",
+            "--blq-column",
+        ),
     ];
     for (name, text, row, word) in cases {
         let data = write(&dir, name, text);
@@ -130,7 +188,15 @@ fn bad_data_exit_2_naming_the_row() {
     let o = run(&["analyze", "nca", &data, "--dose-column", "DOSE"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("missing dose: subject 1"));
-    let o = run(&["analyze", "nca", &data, "--dose", "1", "--route", "iv-infusion"]);
+    let o = run(&[
+        "analyze",
+        "nca",
+        &data,
+        "--dose",
+        "1",
+        "--route",
+        "iv-infusion",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--duration"));
 }
@@ -169,7 +235,10 @@ fn sparse_matches_bailer_by_hand() {
     assert!((v["sparse"]["auclast"].as_f64().unwrap() - 10.0).abs() < 1e-12);
     assert!((v["sparse"]["auclast_se"].as_f64().unwrap() - 3.5f64.sqrt()).abs() < 1e-12);
     assert_eq!(v["sparse"]["design"], "serial");
-    assert_eq!(v["findings"][0]["code"], "nca_sparse_individual_not_estimable");
+    assert_eq!(
+        v["findings"][0]["code"],
+        "nca_sparse_individual_not_estimable"
+    );
 }
 
 #[test]
@@ -204,15 +273,30 @@ fn measured_pk_replaces_allometry_in_translate() {
     assert!(text.contains("[pk]") && text.contains("status = \"measured\""));
     assert!(text.contains("source = \"measured: examples/nca/rat_pilot.csv\""));
     let t = run(&[
-        "translate", "--species", "rat", "--route", "ip", "--pk", pk.to_str().unwrap(),
+        "translate",
+        "--species",
+        "rat",
+        "--route",
+        "ip",
+        "--pk",
+        pk.to_str().unwrap(),
     ]);
     assert!(t.status.success(), "{}", stderr(&t));
     let out = String::from_utf8_lossy(&t.stdout);
-    assert!(out.contains("measured: examples/nca/rat_pilot.csv"), "{out}");
+    assert!(
+        out.contains("measured: examples/nca/rat_pilot.csv"),
+        "{out}"
+    );
     assert!(!out.contains("assumed: allometric"), "{out}");
     // the file belongs to i.p. dosing: refused for gavage
     let t = run(&[
-        "translate", "--species", "rat", "--route", "po", "--pk", pk.to_str().unwrap(),
+        "translate",
+        "--species",
+        "rat",
+        "--route",
+        "po",
+        "--pk",
+        pk.to_str().unwrap(),
     ]);
     assert_eq!(t.status.code(), Some(2));
 }

@@ -2,9 +2,7 @@
 //! non-estimable lambda_z, data errors and sparse sampling against published numbers.
 
 use levodose_stats::nca::sparse::{sparse_auc, trapezoid_weights, SparseSample};
-use levodose_stats::nca::{
-    analyze_subject, AucMethod, NcaError, Profile, Route, Sample, Settings,
-};
+use levodose_stats::nca::{analyze_subject, AucMethod, NcaError, Profile, Route, Sample, Settings};
 
 const DOSE: f64 = 100.0;
 const CL: f64 = 5.0;
@@ -42,7 +40,12 @@ fn bolus_exact_exponential_gives_textbook_values_with_log_down() {
     assert_eq!(p.lambda_z_n_points, Some(9));
     assert!(rel(p.r_squared_adjusted.unwrap(), 1.0) < 1e-12);
     // AUC(0, 0.5) / AUCINF = 1 - exp(-0.5 k)
-    assert!(rel(p.auc_pct_back_extrap_obs.unwrap(), 100.0 * (1.0 - (-0.5 * k()).exp())) < 1e-10);
+    assert!(
+        rel(
+            p.auc_pct_back_extrap_obs.unwrap(),
+            100.0 * (1.0 - (-0.5 * k()).exp())
+        ) < 1e-10
+    );
 }
 
 #[test]
@@ -77,7 +80,10 @@ fn infusion_gives_textbook_values_up_to_the_rising_trapezoid() {
     let c: Vec<f64> = t.iter().map(|&t| conc(t)).collect();
     let c_end = c[1];
     let prof = Profile::new("inf", t, c, DOSE).unwrap();
-    let s = Settings::new(Route::IvInfusion { duration_h: dur }, AucMethod::LinearUpLogDown);
+    let s = Settings::new(
+        Route::IvInfusion { duration_h: dur },
+        AucMethod::LinearUpLogDown,
+    );
     let p = analyze_subject(&prof, &s).unwrap().parameters;
     // Exact integrals of the rising part, and what the linear trapezoid gives there instead.
     let a = rate / CL;
@@ -108,7 +114,10 @@ fn steady_state_bolus_gives_exact_auctau_and_accumulation() {
     let tau = 12.0;
     let acc = 1.0 / (1.0 - (-k() * tau).exp());
     let t: Vec<f64> = vec![0.0, 1.0, 2.0, 4.0, 8.0, 12.0];
-    let c: Vec<f64> = t.iter().map(|&t| DOSE / V * (-k() * t).exp() * acc).collect();
+    let c: Vec<f64> = t
+        .iter()
+        .map(|&t| DOSE / V * (-k() * t).exp() * acc)
+        .collect();
     let prof = Profile::new("ss", t, c.clone(), DOSE).unwrap();
     let mut s = Settings::new(Route::IvBolus, AucMethod::LinearUpLogDown);
     s.tau = Some(tau);
@@ -119,20 +128,41 @@ fn steady_state_bolus_gives_exact_auctau_and_accumulation() {
     assert!(rel(p.accumulation_index.unwrap(), acc) < 1e-12);
     assert_eq!(p.cmin, Some(c[5]));
     assert!(rel(p.swing.unwrap(), (c[0] - c[5]) / c[5]) < 1e-12);
-    assert!(rel(p.fluctuation_pct.unwrap(), 100.0 * (c[0] - c[5]) / (DOSE / CL / tau)) < 1e-12);
+    assert!(
+        rel(
+            p.fluctuation_pct.unwrap(),
+            100.0 * (c[0] - c[5]) / (DOSE / CL / tau)
+        ) < 1e-12
+    );
 }
 
 #[test]
 fn non_estimable_lambda_z_gives_nulls_and_a_finding_never_nan() {
     // Cmax is the second-to-last sample: only one point after it.
-    let p = Profile::new("short", vec![0.0, 1.0, 2.0, 4.0], vec![0.0, 2.0, 5.0, 3.0], 10.0).unwrap();
+    let p = Profile::new(
+        "short",
+        vec![0.0, 1.0, 2.0, 4.0],
+        vec![0.0, 2.0, 5.0, 3.0],
+        10.0,
+    )
+    .unwrap();
     let r = analyze_subject(&p, &Settings::new(Route::Extravascular, AucMethod::Linear)).unwrap();
     let par = &r.parameters;
     assert_eq!(par.auclast, Some(0.5 * 2.0 + 3.5 + 8.0));
-    for name in ["lambda_z", "half_life", "aucinf_obs", "cl_obs", "vz_obs", "mrtinf_obs"] {
+    for name in [
+        "lambda_z",
+        "half_life",
+        "aucinf_obs",
+        "cl_obs",
+        "vz_obs",
+        "mrtinf_obs",
+    ] {
         assert_eq!(par.get(name), None, "{name}");
     }
-    assert!(r.findings.iter().any(|f| f.code == "nca_lambda_z_not_estimable"));
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.code == "nca_lambda_z_not_estimable"));
     let json = serde_json_like(par);
     assert!(!json.contains("NaN") && json.contains("\"lambda_z\":null"));
 }
@@ -168,7 +198,10 @@ fn blq_rules_follow_pknca_defaults() {
     let p = Profile::from_samples("blq", samples, 10.0).unwrap();
     let r = analyze_subject(&p, &Settings::new(Route::Extravascular, AucMethod::Linear)).unwrap();
     // points: (0,0) (0.5,0) (1,4) (3,2) (4,0)
-    assert_eq!(r.parameters.auclast, Some(0.0 + 0.5 * 4.0 * 0.5 + 0.5 * 6.0 * 2.0));
+    assert_eq!(
+        r.parameters.auclast,
+        Some(0.0 + 0.5 * 4.0 * 0.5 + 0.5 * 6.0 * 2.0)
+    );
     assert_eq!(r.parameters.aucall, Some(1.0 + 6.0 + 1.0));
     assert_eq!(r.parameters.tlag, Some(0.5));
     assert_eq!(r.exclusions.len(), 1);
@@ -178,7 +211,9 @@ fn blq_rules_follow_pknca_defaults() {
 #[test]
 fn bad_data_are_errors_naming_the_problem() {
     let e = Profile::new("7", vec![0.0, 2.0, 1.0], vec![1.0, 2.0, 3.0], 1.0).unwrap_err();
-    assert!(matches!(&e, NcaError::Data { id, message } if id == "7" && message.contains("sorted")));
+    assert!(
+        matches!(&e, NcaError::Data { id, message } if id == "7" && message.contains("sorted"))
+    );
     let e = Profile::new("7", vec![0.0, 1.0, 1.0], vec![1.0, 2.0, 3.0], 1.0).unwrap_err();
     assert!(e.to_string().contains("duplicated"));
     let e = Profile::new("7", vec![0.0, 1.0], vec![1.0, -2.0], 1.0).unwrap_err();
@@ -190,10 +225,12 @@ fn bad_data_are_errors_naming_the_problem() {
 fn pknca_sparse_example(serial: bool) -> Vec<SparseSample> {
     // PKNCA tests/testthat/test-sparse.R ("sparse_auc"), from the R package PK
     // (Jaki and Wolfsegger): 9 animals, 3 per time, batches {0,1,6}, {2,10}, {4,24} h.
-    let id = [1, 2, 3, 1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6, 7, 8, 9, 7, 8, 9];
+    let id = [
+        1, 2, 3, 1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6, 7, 8, 9, 7, 8, 9,
+    ];
     let conc = [
-        0.0, 0.0, 0.0, 1.75, 2.2, 1.58, 4.63, 2.99, 1.52, 3.03, 1.98, 2.22, 3.34, 1.3, 1.22,
-        3.54, 2.84, 2.55, 0.3, 0.0421, 0.231,
+        0.0, 0.0, 0.0, 1.75, 2.2, 1.58, 4.63, 2.99, 1.52, 3.03, 1.98, 2.22, 3.34, 1.3, 1.22, 3.54,
+        2.84, 2.55, 0.3, 0.0421, 0.231,
     ];
     let time = [
         0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 6.0, 6.0, 6.0, 2.0, 2.0, 2.0, 10.0, 10.0, 10.0, 4.0, 4.0,
@@ -248,4 +285,33 @@ fn bailer_weights_and_variance_by_hand() {
     assert!(rel(r.auclast, 0.5 * 1.0 + 1.5 * 5.0 + 1.0 * 2.0) < 1e-15);
     assert!(rel(r.auclast_se.unwrap(), 3.5f64.sqrt()) < 1e-15);
     assert_eq!((r.cmax, r.tmax), (5.0, 1.0));
+}
+
+#[test]
+fn ka_from_the_tmax_equation_and_the_method_of_residuals() {
+    use levodose_stats::nca::absorption::{ka, tmax_equation, KaMethod};
+    // one compartment, first-order absorption: tmax = ln(ka/k)/(ka - k)
+    let (k, ka_true) = (0.2f64, 1.5f64);
+    let tmax = (ka_true / k).ln() / (ka_true - k);
+    assert!(rel(tmax_equation(tmax, k).unwrap(), ka_true) < 1e-9);
+    // exact profile with 4 samples before Tmax; terminal samples where exp(-ka t) < 1e-7 of exp(-k t)
+    let t = vec![0.1, 0.2, 0.4, 0.7, 1.6, 14.0, 16.0, 20.0, 24.0];
+    let c: Vec<f64> = t
+        .iter()
+        .map(|&t| 10.0 * ka_true / (ka_true - k) * ((-k * t).exp() - (-ka_true * t).exp()))
+        .collect();
+    let p = Profile::new("oral", t, c, DOSE).unwrap();
+    let r = analyze_subject(
+        &p,
+        &Settings::new(Route::Extravascular, AucMethod::LinearUpLogDown),
+    )
+    .unwrap();
+    let est = ka(
+        &p,
+        r.lambda_z_fit.as_ref().unwrap(),
+        r.parameters.tmax.unwrap(),
+    )
+    .unwrap();
+    assert_eq!(est.method, KaMethod::MethodOfResiduals);
+    assert!(rel(est.ka, ka_true) < 1e-5, "{}", est.ka);
 }

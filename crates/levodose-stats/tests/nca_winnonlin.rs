@@ -118,8 +118,13 @@ fn check(data: &str, reference: &str, dose: f64, route: Route, method: AucMethod
         }
         subjects += 1;
     }
-    eprintln!("{reference}: {compared} values, {subjects} subjects, largest relative error {worst:.2e}");
-    assert!(subjects >= 6 && compared > 30 * subjects, "{reference}: too little compared");
+    eprintln!(
+        "{reference}: {compared} values, {subjects} subjects, largest relative error {worst:.2e}"
+    );
+    assert!(
+        subjects >= 6 && compared > 30 * subjects,
+        "{reference}: too little compared"
+    );
 }
 
 #[test]

@@ -54,7 +54,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let conc = pk::concentrations(&p, &[dose], &TIMES_H)?;
         for (t, c) in TIMES_H.iter().zip(conc) {
             let observed = c * (1.0 + eps.sample(&mut rng));
-            println!("{id},{WEIGHT_KG},{DOSE_MG_PER_KG},{t},{:.3}", observed.max(0.0));
+            println!(
+                "{id},{WEIGHT_KG},{DOSE_MG_PER_KG},{t},{:.3}",
+                observed.max(0.0)
+            );
         }
     }
     Ok(())

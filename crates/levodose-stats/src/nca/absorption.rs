@@ -31,7 +31,11 @@ pub struct KaEstimate {
 pub fn ka(p: &Profile, fit: &LambdaZ, tmax: f64) -> Option<KaEstimate> {
     let k = fit.lambda_z;
     let (mut t, mut lr) = (Vec::new(), Vec::new());
-    for s in p.samples.iter().filter(|s| !s.blq && s.time > 0.0 && s.time < tmax) {
+    for s in p
+        .samples
+        .iter()
+        .filter(|s| !s.blq && s.time > 0.0 && s.time < tmax)
+    {
         let residual = (fit.intercept - k * s.time).exp() - s.conc;
         if residual > 0.0 {
             t.push(s.time);

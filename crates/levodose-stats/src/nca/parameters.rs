@@ -99,10 +99,7 @@ impl Parameters {
     pub fn entries(&self) -> Vec<(&'static str, Option<f64>, Kind)> {
         use Kind::*;
         let route = self.route.unwrap_or(Route::Extravascular);
-        let mut v = vec![
-            ("cmax", self.cmax, Conc),
-            ("tmax", self.tmax, Time),
-        ];
+        let mut v = vec![("cmax", self.cmax, Conc), ("tmax", self.tmax, Time)];
         match route {
             Route::Extravascular => v.push(("tlag", self.tlag, Time)),
             Route::IvBolus => v.push(("c0", self.c0, Conc)),
@@ -134,8 +131,16 @@ impl Parameters {
         ]);
         if route == Route::IvBolus {
             v.extend([
-                ("auc_pct_back_extrap_obs", self.auc_pct_back_extrap_obs, Percent),
-                ("auc_pct_back_extrap_pred", self.auc_pct_back_extrap_pred, Percent),
+                (
+                    "auc_pct_back_extrap_obs",
+                    self.auc_pct_back_extrap_obs,
+                    Percent,
+                ),
+                (
+                    "auc_pct_back_extrap_pred",
+                    self.auc_pct_back_extrap_pred,
+                    Percent,
+                ),
             ]);
         }
         v.extend([
@@ -345,10 +350,10 @@ pub fn analyze_with_rule(p: &Profile, s: &Settings, rule: &LambdaZRule) -> Subje
     match s.route {
         Route::IvBolus => par.c0 = Some(prep.c0_added.unwrap_or(conc[0])),
         Route::Extravascular => {
-            par.tlag = conc
-                .iter()
-                .position(|&c| c > 0.0)
-                .map(|i| if i == 0 { time[0] } else { time[i - 1] });
+            par.tlag =
+                conc.iter()
+                    .position(|&c| c > 0.0)
+                    .map(|i| if i == 0 { time[0] } else { time[i - 1] });
         }
         Route::IvInfusion { .. } => {}
     }

@@ -55,7 +55,11 @@ pub fn trapezoid_weights(times: &[f64]) -> Vec<f64> {
     (0..j)
         .map(|i| {
             let left = if i > 0 { times[i] - times[i - 1] } else { 0.0 };
-            let right = if i + 1 < j { times[i + 1] - times[i] } else { 0.0 };
+            let right = if i + 1 < j {
+                times[i + 1] - times[i]
+            } else {
+                0.0
+            };
             0.5 * (left + right)
         })
         .collect()
@@ -82,7 +86,10 @@ pub fn sparse_auc(samples: &[SparseSample]) -> Result<SparseResult, NcaError> {
     }
     times.sort_by(f64::total_cmp);
     if times.len() < 2 {
-        return Err(data_error("(all)", "sparse AUC needs at least 2 sampling times"));
+        return Err(data_error(
+            "(all)",
+            "sparse AUC needs at least 2 sampling times",
+        ));
     }
     // values[j]: subject -> conc at time j
     let mut values: Vec<HashMap<&str, f64>> = vec![HashMap::new(); times.len()];
@@ -152,17 +159,17 @@ pub fn sparse_auc(samples: &[SparseSample]) -> Result<SparseResult, NcaError> {
                 if denom <= 0.0 {
                     continue;
                 }
-                let cov =
-                    both.iter().map(|(a, b)| (a - mj) * (b - mk)).sum::<f64>() / denom;
+                let cov = both.iter().map(|(a, b)| (a - mj) * (b - mk)).sum::<f64>() / denom;
                 var += w[j] * w[k] * r * cov / (nj * nk);
             }
         }
         (Some(var.max(0.0).sqrt()), None)
     };
-    let imax = mean_profile
-        .iter()
-        .enumerate()
-        .fold(0, |b, (i, m)| if m.mean > mean_profile[b].mean { i } else { b });
+    let imax =
+        mean_profile.iter().enumerate().fold(
+            0,
+            |b, (i, m)| if m.mean > mean_profile[b].mean { i } else { b },
+        );
     Ok(SparseResult {
         design: if serial { "serial" } else { "batch" },
         cmax: mean_profile[imax].mean,

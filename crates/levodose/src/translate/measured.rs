@@ -93,7 +93,11 @@ pub struct MeasuredPkFile {
 }
 
 fn geometric_mean(v: &[f64]) -> Option<f64> {
-    let pos: Vec<f64> = v.iter().copied().filter(|x| *x > 0.0 && x.is_finite()).collect();
+    let pos: Vec<f64> = v
+        .iter()
+        .copied()
+        .filter(|x| *x > 0.0 && x.is_finite())
+        .collect();
     (!pos.is_empty()).then(|| (pos.iter().map(|x| x.ln()).sum::<f64>() / pos.len() as f64).exp())
 }
 
@@ -123,9 +127,13 @@ pub fn from_nca(
         )
     })?;
     let vz_gm = geometric_mean(vz).ok_or_else(|| {
-        Error::input("write-pk", "no animal has an estimable Vz: no measured PK to write")
+        Error::input(
+            "write-pk",
+            "no animal has an estimable Vz: no measured PK to write",
+        )
     })?;
-    let conv_cl = units.mg_per_kg_per_dose_unit / (units.mg_per_l_per_conc_unit * units.hours_per_time_unit);
+    let conv_cl =
+        units.mg_per_kg_per_dose_unit / (units.mg_per_l_per_conc_unit * units.hours_per_time_unit);
     let conv_v = units.mg_per_kg_per_dose_unit / units.mg_per_l_per_conc_unit;
     let ka_per_h = geometric_mean(ka).map(|k| k / units.hours_per_time_unit);
     let source = format!("measured: {data}");
@@ -172,17 +180,24 @@ impl MeasuredPkFile {
 
     /// Reads a file written by `--write-pk`; errors name the file and field.
     pub fn load(path: &Path) -> Result<MeasuredPkFile> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::input("pk", format!("cannot read {}: {e}", path.display()))
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::input("pk", format!("cannot read {}: {e}", path.display())))?;
         toml::from_str(&text).map_err(|e| {
-            Error::input("pk", format!("{} is not a measured-PK file: {e}", path.display()))
+            Error::input(
+                "pk",
+                format!("{} is not a measured-PK file: {e}", path.display()),
+            )
         })
     }
 
     /// The `[pk]` override for `species` dosed by `route`; refuses another species or route
     /// (apparent CL/F and ka belong to the route studied).
-    pub fn override_for(&self, species: Species, route: AnimalRoute, path: &Path) -> Result<SpeciesPkOverride> {
+    pub fn override_for(
+        &self,
+        species: Species,
+        route: AnimalRoute,
+        path: &Path,
+    ) -> Result<SpeciesPkOverride> {
         if self.study.species != species || self.study.route != route {
             return Err(Error::input(
                 "pk",

@@ -215,7 +215,10 @@ pub fn resolve(
         assumptions.push(format!(
             "{src} ({} PK from the user's own study{})",
             species.as_str(),
-            over.note.as_deref().map(|n| format!("; {n}")).unwrap_or_default()
+            over.note
+                .as_deref()
+                .map(|n| format!("; {n}"))
+                .unwrap_or_default()
         ));
     }
     let h = &m.human;

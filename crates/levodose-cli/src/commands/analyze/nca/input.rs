@@ -4,8 +4,8 @@
 //! dose and observation records. Errors name the file, data row and column (exit 2).
 
 use crate::error::{CliError, CliResult};
-use levodose_stats::nca::{LambdaZRule, Profile, Sample};
 use levodose_stats::nca::sparse::SparseSample;
+use levodose_stats::nca::{LambdaZRule, Profile, Sample};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -98,9 +98,8 @@ pub fn read_rows(path: &Path, c: &Columns) -> CliResult<Vec<SubjectRows>> {
     let mut index: HashMap<String, usize> = HashMap::new();
     for (i, rec) in rdr.records().enumerate() {
         let row = i + 1;
-        let rec = rec.map_err(|e| {
-            CliError::input(format!("DATA {} data row {row}: {e}", path.display()))
-        })?;
+        let rec = rec
+            .map_err(|e| CliError::input(format!("DATA {} data row {row}: {e}", path.display())))?;
         let get = |idx: usize| rec.get(idx).unwrap_or("");
         let id = get(id_i).to_string();
         if id.is_empty() {
@@ -138,7 +137,12 @@ pub fn read_rows(path: &Path, c: &Columns) -> CliResult<Vec<SubjectRows>> {
                 if text.is_empty() || text == "." {
                     None
                 } else {
-                    Some(number(text, "--dose-column", c.dose_column.unwrap_or(""), row)?)
+                    Some(number(
+                        text,
+                        "--dose-column",
+                        c.dose_column.unwrap_or(""),
+                        row,
+                    )?)
                 }
             }
             None => None,

@@ -166,29 +166,47 @@ fn input_err(flag: &str, msg: impl std::fmt::Display) -> CliError {
 /// Flags that depend on each other; every given option is used or refused.
 fn check_flags(a: &Args) -> CliResult<()> {
     if a.dose.is_some() && a.dose_column.is_some() {
-        return Err(input_err("--dose", "give --dose or --dose-column, not both"));
+        return Err(input_err(
+            "--dose",
+            "give --dose or --dose-column, not both",
+        ));
     }
     if let Some(d) = a.dose {
         if !(d.is_finite() && d > 0.0) {
-            return Err(input_err("--dose", format!("{d} is not allowed; the dose must be > 0")));
+            return Err(input_err(
+                "--dose",
+                format!("{d} is not allowed; the dose must be > 0"),
+            ));
         }
     }
     match (a.route, a.duration) {
         (RouteArg::IvInfusion, None) => {
-            return Err(input_err("--duration", "required with --route iv-infusion (hours, > 0)"))
+            return Err(input_err(
+                "--duration",
+                "required with --route iv-infusion (hours, > 0)",
+            ))
         }
         (RouteArg::IvInfusion, Some(_)) => {}
         (_, Some(_)) => {
-            return Err(input_err("--duration", "applies only to --route iv-infusion"))
+            return Err(input_err(
+                "--duration",
+                "applies only to --route iv-infusion",
+            ))
         }
         _ => {}
     }
     if a.json && a.format == FormatArg::Cdisc {
-        return Err(input_err("--format cdisc", "choose --json or --format cdisc, not both"));
+        return Err(input_err(
+            "--format cdisc",
+            "choose --json or --format cdisc, not both",
+        ));
     }
     if let Some(l) = a.lloq {
         if !(l.is_finite() && l > 0.0) {
-            return Err(input_err("--lloq", format!("{l} is not allowed; the LLOQ must be > 0")));
+            return Err(input_err(
+                "--lloq",
+                format!("{l} is not allowed; the LLOQ must be > 0"),
+            ));
         }
     }
     if !(0.0..=1.0).contains(&a.min_r2_adjusted) {
@@ -231,7 +249,10 @@ fn parse_interval(s: &str) -> CliResult<(f64, f64)> {
         )
     };
     let (a, b) = s.split_once('-').ok_or_else(bad)?;
-    let (a, b): (f64, f64) = (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
+    let (a, b): (f64, f64) = (
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    );
     if !(a.is_finite() && b.is_finite() && a >= 0.0 && b > a) {
         return Err(bad());
     }
@@ -367,7 +388,9 @@ pub fn run(a: Args) -> CliResult {
         }
         files.push((
             "spaghetti.svg".into(),
-            plots::spaghetti(&profiles, &units).render_svg()?.into_bytes(),
+            plots::spaghetti(&profiles, &units)
+                .render_svg()?
+                .into_bytes(),
         ));
     }
     if let Some(dir) = &a.out {
@@ -393,7 +416,11 @@ pub fn run(a: Args) -> CliResult {
                 println!("\nWrote {} files to {}", files.len(), dir.display());
             }
             if let Some(p) = &a.write_pk {
-                println!("Wrote measured PK to {} (use: levodose translate --pk {})", p.display(), p.display());
+                println!(
+                    "Wrote measured PK to {} (use: levodose translate --pk {})",
+                    p.display(),
+                    p.display()
+                );
             }
             println!("\n{}", crate::research_note());
         }
@@ -454,7 +481,10 @@ fn measured_pk(
             .ok_or_else(|| input_err("--species", "required with --write-pk (rat or mouse)"))?,
     )?;
     let route = AnimalRoute::parse(a.dose_route.as_deref().ok_or_else(|| {
-        input_err("--dose-route", "required with --write-pk (ip, po, iv, minipump)")
+        input_err(
+            "--dose-route",
+            "required with --write-pk (ip, po, iv, minipump)",
+        )
     })?)?;
     let expected = match route {
         AnimalRoute::Po | AnimalRoute::Ip => RouteArg::Extravascular,
@@ -472,12 +502,19 @@ fn measured_pk(
             format!(
                 "{} dosing needs --route {}",
                 route.as_str(),
-                if expected == RouteArg::Extravascular { "extravascular" } else { "iv-bolus" }
+                if expected == RouteArg::Extravascular {
+                    "extravascular"
+                } else {
+                    "iv-bolus"
+                }
             ),
         ));
     }
     if s.tau.is_some() {
-        return Err(input_err("--write-pk", "needs single-dose data (not --tau)"));
+        return Err(input_err(
+            "--write-pk",
+            "needs single-dose data (not --tau)",
+        ));
     }
     let unit = |u: &Option<String>, flag: &str| {
         u.clone()
@@ -543,14 +580,21 @@ fn run_sparse(a: &Args, rows: &[input::SubjectRows], units: &Units) -> CliResult
         a.data.display(),
         r.design
     );
-    println!("{:>10} {:>4} {:>12} {:>12}", format!("time ({})", units.time), "n", "mean", "SD");
+    println!(
+        "{:>10} {:>4} {:>12} {:>12}",
+        format!("time ({})", units.time),
+        "n",
+        "mean",
+        "SD"
+    );
     for m in &r.mean_profile {
         println!(
             "{:>10} {:>4} {:>12.5} {:>12}",
             m.time,
             m.n,
             m.mean,
-            m.sd.map(|s| format!("{s:.5}")).unwrap_or_else(|| "null".into())
+            m.sd.map(|s| format!("{s:.5}"))
+                .unwrap_or_else(|| "null".into())
         );
     }
     println!(
@@ -558,8 +602,12 @@ fn run_sparse(a: &Args, rows: &[input::SubjectRows], units: &Units) -> CliResult
         r.auclast,
         units.conc,
         units.time,
-        r.auclast_se.map(|s| format!("{s:.5}")).unwrap_or_else(|| "null (fewer than 2 animals at a time)".into()),
-        r.auclast_df.map(|d| format!("{d:.3}")).unwrap_or_else(|| "null".into()),
+        r.auclast_se
+            .map(|s| format!("{s:.5}"))
+            .unwrap_or_else(|| "null (fewer than 2 animals at a time)".into()),
+        r.auclast_df
+            .map(|d| format!("{d:.3}"))
+            .unwrap_or_else(|| "null".into()),
         r.cmax,
         r.tmax
     );

@@ -110,7 +110,13 @@ const TABLE: [&str; 12] = [
     "mrtinf_obs",
 ];
 
-pub fn text(a: &Analysis, summary: &[GroupSummary], s: &Settings, units: &Units, data: &str) -> String {
+pub fn text(
+    a: &Analysis,
+    summary: &[GroupSummary],
+    s: &Settings,
+    units: &Units,
+    data: &str,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -156,7 +162,11 @@ pub fn text(a: &Analysis, summary: &[GroupSummary], s: &Settings, units: &Units,
                 .unwrap_or_default(),
             g.n_subjects
         );
-        for p in g.parameters.iter().filter(|p| TABLE.contains(&p.parameter.as_str())) {
+        for p in g
+            .parameters
+            .iter()
+            .filter(|p| TABLE.contains(&p.parameter.as_str()))
+        {
             let _ = writeln!(
                 out,
                 "  {:<20} n {:>3}  mean {:>12}  geo.mean {:>12}  CV % {:>8}  median {:>12} ({} - {})",
