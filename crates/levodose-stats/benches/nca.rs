@@ -13,8 +13,8 @@ fn population(n: usize) -> Vec<Profile> {
         0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 24.0,
     ];
     let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let eta = Normal::new(0.0, 0.3).unwrap();
-    let eps = Normal::new(0.0, 0.1).unwrap();
+    let eta = Normal::<f64>::new(0.0, 0.3).unwrap();
+    let eps = Normal::<f64>::new(0.0, 0.1).unwrap();
     (0..n)
         .map(|i| {
             let (k, ka, v) = (

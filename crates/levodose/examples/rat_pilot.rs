@@ -41,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let eps = Normal::new(0.0, RESIDUAL_SD)?;
     println!("ID,WT_KG,DOSE_MG_PER_KG,TIME_H,CONC_NG_PER_ML");
     for id in 1..=ANIMALS {
-        let mut p = model.params.clone();
+        let mut p = model.params;
         p.clearance_l_per_h *= eta.sample(&mut rng).exp();
         p.volume_l *= eta.sample(&mut rng).exp();
         p.ka_per_h *= eta.sample(&mut rng).exp();

@@ -65,7 +65,7 @@ pub fn regress(time: &[f64], conc: &[f64]) -> Option<LambdaZ> {
         return None;
     }
     let slope = sxy / sxx;
-    if !(slope < 0.0) {
+    if slope >= 0.0 || slope.is_nan() {
         return None;
     }
     let r = if syy > 0.0 {

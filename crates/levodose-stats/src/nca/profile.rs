@@ -219,7 +219,7 @@ pub fn prepare(p: &Profile, rules: &BlqRules, route: Route) -> Prepared {
     }
     let mut c0_added = None;
     let mut first_observed = 0;
-    if time.first().map_or(true, |&t| t > 0.0) {
+    if !matches!(time.first(), Some(&t) if t <= 0.0) {
         let c0 = match route {
             Route::IvBolus => back_extrapolated_c0(&time, &conc),
             _ => Some(0.0),

@@ -11,6 +11,7 @@
 //!   r_jk the animals sampled at both times and
 //!   σ_jk = Σ_i (y_ij - ȳ_j)(y_ik - ȳ_k) / ((r_jk - 1) + (1 - r_jk/n_j)(1 - r_jk/n_k)).
 //!   The degrees of freedom are not given for this design (as in PKNCA).
+//!
 //! Individual parameters (lambda_z, AUCINF per animal) are not estimable from such data.
 
 use super::{data_error, NcaError};

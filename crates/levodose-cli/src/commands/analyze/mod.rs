@@ -19,13 +19,13 @@ pub enum What {
     /// Fit a dose-response model (4-parameter log-logistic or Emax) by least squares.
     DoseResponse(dose_response::Args),
     /// Non-compartmental analysis (NCA) as Phoenix WinNonlin, parameters named as PKNCA.
-    Nca(nca::Args),
+    Nca(Box<nca::Args>),
 }
 
 pub fn run(args: Args) -> CliResult {
     match args.what {
         What::Mmrm(a) => mmrm::run(a),
         What::DoseResponse(a) => dose_response::run(a),
-        What::Nca(a) => nca::run(a),
+        What::Nca(a) => nca::run(*a),
     }
 }

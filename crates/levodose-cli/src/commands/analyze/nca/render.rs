@@ -85,7 +85,7 @@ pub fn parameter_units(a: &Analysis, units: &Units) -> BTreeMap<&'static str, St
 fn fmt(v: Option<f64>) -> String {
     match v {
         None => "null".into(),
-        Some(x) if x == 0.0 => "0".into(),
+        Some(0.0) => "0".into(),
         Some(x) if x.abs() >= 1e5 || x.abs() < 1e-3 => format!("{x:.4e}"),
         Some(x) => {
             let decimals = (4 - x.abs().log10().floor() as i32).clamp(0, 6) as usize;
