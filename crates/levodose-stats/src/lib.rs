@@ -1,5 +1,6 @@
 //! Statistics for levodose, independent of pharmacology: MMRM (REML, unstructured covariance,
-//! Satterthwaite and Kenward-Roger df, LS means), dose-response fits (log-logistic, Emax) and power.
+//! Satterthwaite and Kenward-Roger df, LS means), dose-response fits (log-logistic, Emax), power and
+//! non-compartmental analysis (NCA as WinNonlin, named as PKNCA).
 //! Every output is named as users of SAS PROC MIXED, R mmrm and R nls know it.
 
 pub mod comparisons;
@@ -7,4 +8,5 @@ pub mod dose_response;
 pub mod finding;
 pub mod meta;
 pub mod mmrm;
+pub mod nca;
 pub mod power;

@@ -18,7 +18,7 @@ net_occupancy_average, sert_occupancy_trough, sert_occupancy_average (Ki basis u
 --occupancy-basis ic50). Doses are free base per administration (mg/kg/day for a minipump).
 No rat or mouse levomilnacipran PK is published: clearance and volume are allometric from human
 (CL ~ W^0.75, V ~ W^1), marked `assumed: allometric`. Give measured values with --cl-l-per-h-per-kg
-and --v-l-per-kg.
+and --v-l-per-kg, or a file from `levodose analyze nca --write-pk` with --pk (printed `measured: FILE`).
 
 Columns: mg/kg/dose per administration (per day for a minipump); h>=human/day = hours per 24 h
 (all doses of the day) at or above the human level; window = hours after each dose (one dosing
@@ -69,12 +69,40 @@ pub struct Args {
     /// Measured species volume, L/kg (replaces allometry).
     #[arg(long)]
     pub v_l_per_kg: Option<f64>,
+    /// Measured species PK written by `levodose analyze nca --write-pk` (replaces allometry;
+    /// printed as `measured: FILE`).
+    #[arg(long)]
+    pub pk: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
     /// Write translate.json, profile.csv and profile.svg to this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+/// The species PK the user gives: a measured-PK file (`--pk`) or single values.
+fn pk_override(args: &Args) -> CliResult<SpeciesPkOverride> {
+    match &args.pk {
+        Some(path) => {
+            if args.cl_l_per_h_per_kg.is_some() || args.v_l_per_kg.is_some() {
+                return Err(CliError::input(
+                    "--pk: give a measured-PK file or --cl-l-per-h-per-kg/--v-l-per-kg, not both",
+                ));
+            }
+            let file = levodose::translate::measured::MeasuredPkFile::load(path)?;
+            Ok(file.override_for(
+                Species::parse(&args.species)?,
+                AnimalRoute::parse(&args.route)?,
+                path,
+            )?)
+        }
+        None => Ok(SpeciesPkOverride {
+            clearance_l_per_h_per_kg: args.cl_l_per_h_per_kg,
+            volume_l_per_kg: args.v_l_per_kg,
+            ..Default::default()
+        }),
+    }
 }
 
 pub fn run(args: Args) -> CliResult {
@@ -86,11 +114,7 @@ pub fn run(args: Args) -> CliResult {
         metric: Metric::parse(&args.metric)?,
         weight_kg: args.weight_kg,
         basis: Basis::parse(&args.occupancy_basis)?,
-        pk: SpeciesPkOverride {
-            clearance_l_per_h_per_kg: args.cl_l_per_h_per_kg,
-            volume_l_per_kg: args.v_l_per_kg,
-            ..Default::default()
-        },
+        pk: pk_override(&args)?,
         weigh_salt: args.salt,
         dose_volume_ml_per_kg: args.dose_volume_ml_per_kg,
     };

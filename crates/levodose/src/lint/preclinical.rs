@@ -192,7 +192,11 @@ fn once_daily(c: &Context) -> Result<Vec<Finding>> {
             "chronic once-daily dosing, but the {} half-life is {:.1} h{}: trough occupancy falls below {ratio} x the peak ({})",
             c.r.species.as_str(),
             c.model.half_life_h,
-            if c.model.is_allometric() { " (assumed: allometric)" } else { "" },
+            match (&c.model.pk_source, c.model.is_allometric()) {
+                (Some(src), _) => format!(" ({src})"),
+                (None, true) => " (assumed: allometric)".to_string(),
+                (None, false) => String::new(),
+            },
             low.join("; ")
         ),
         rules.trough_to_peak_min_ratio.source.clone(),

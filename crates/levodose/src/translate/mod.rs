@@ -4,6 +4,7 @@
 
 pub mod dose_range;
 pub mod exposure_match;
+pub mod measured;
 pub mod preparation;
 pub mod species;
 pub mod toxicology;

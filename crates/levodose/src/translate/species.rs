@@ -84,8 +84,9 @@ impl AnimalRoute {
     }
 }
 
-/// The user's measured species values (scenario `[pk]`); each replaces the monograph value.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+/// The user's measured species values (scenario `[pk]`, or a file written by
+/// `levodose analyze nca --write-pk`); each replaces the monograph value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpeciesPkOverride {
     pub clearance_l_per_h_per_kg: Option<f64>,
@@ -93,6 +94,26 @@ pub struct SpeciesPkOverride {
     pub ka_per_h: Option<f64>,
     pub bioavailability_fraction: Option<f64>,
     pub unbound_fraction: Option<f64>,
+    /// "measured" for values from the user's own PK study.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Where the values come from, e.g. "measured: pilot.csv"; printed in place of
+    /// "assumed: allometric".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl SpeciesPkOverride {
+    /// The provenance of values the user gave: measured when the block names its source.
+    fn provenance(&self) -> Provenance {
+        if self.source.is_some() || self.status.as_deref() == Some("measured") {
+            Provenance::Measured
+        } else {
+            Provenance::User
+        }
+    }
 }
 
 /// Where a species parameter came from.
@@ -122,6 +143,9 @@ pub struct SpeciesModel {
     pub dose_volume_ml_per_kg: Option<f64>,
     /// Every assumption the numbers rest on, in words ("assumed: allometric ...").
     pub assumptions: Vec<String>,
+    /// "measured: FILE" when the PK comes from the user's own study (`[pk] source`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pk_source: Option<String>,
 }
 
 impl SpeciesModel {
@@ -187,12 +211,22 @@ pub fn resolve(
         None => sd.body_weight_kg.value,
     };
     let mut assumptions = Vec::new();
+    if let Some(src) = &over.source {
+        assumptions.push(format!(
+            "{src} ({} PK from the user's own study{})",
+            species.as_str(),
+            over.note
+                .as_deref()
+                .map(|n| format!("; {n}"))
+                .unwrap_or_default()
+        ));
+    }
     let h = &m.human;
     let w_ratio = weight / h.weight_reference_kg.value;
     let (cl, cl_prov) = match (over.clearance_l_per_h_per_kg, &sd.clearance_l_per_h_per_kg) {
         (Some(x), _) => (
             check_range("pk.clearance_l_per_h_per_kg", x, 1e-4, 100.0, "L/h/kg")? * weight,
-            Provenance::User,
+            over.provenance(),
         ),
         (None, Some(v)) => (v.value * weight, Provenance::Measured),
         (None, None) => {
@@ -213,7 +247,7 @@ pub fn resolve(
     let (v, v_prov) = match (over.volume_l_per_kg, &sd.volume_l_per_kg) {
         (Some(x), _) => (
             check_range("pk.volume_l_per_kg", x, 1e-3, 1000.0, "L/kg")? * weight,
-            Provenance::User,
+            over.provenance(),
         ),
         (None, Some(v)) => (v.value * weight, Provenance::Measured),
         (None, None) => {
@@ -306,5 +340,6 @@ pub fn resolve(
         volume_provenance: v_prov,
         dose_volume_ml_per_kg: ra.dose_volume_ml_per_kg.as_ref().map(|v| v.value),
         assumptions,
+        pk_source: over.source.clone(),
     })
 }

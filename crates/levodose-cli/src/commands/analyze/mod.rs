@@ -1,10 +1,11 @@
-//! `levodose analyze {mmrm, dose-response}`.
+//! `levodose analyze {mmrm, dose-response, nca}`.
 
 pub mod dose_response;
 pub mod mmrm;
 pub mod study;
 mod study_figures;
 mod study_report;
+pub mod nca;
 
 use crate::error::CliResult;
 
@@ -22,6 +23,8 @@ pub enum What {
     DoseResponse(dose_response::Args),
     /// Preclinical group comparisons (protocol 1): ANOVA, Welch, Dunnett, Tukey, Kruskal-Wallis, Dunn, qPCR, Western, locomotor check.
     Study(study::Args),
+    /// Non-compartmental analysis (NCA) as Phoenix WinNonlin, parameters named as PKNCA.
+    Nca(Box<nca::Args>),
 }
 
 pub fn run(args: Args) -> CliResult {
@@ -29,5 +32,6 @@ pub fn run(args: Args) -> CliResult {
         What::Mmrm(a) => mmrm::run(a),
         What::DoseResponse(a) => dose_response::run(a),
         What::Study(a) => study::run(a),
+        What::Nca(a) => nca::run(*a),
     }
 }

@@ -1,0 +1,99 @@
+//! SVG plots of NCA results: each subject's profile on a linear and a log10 scale with the lambda_z
+//! points and the terminal regression marked, and a spaghetti plot of all subjects.
+
+use crate::plot::Chart;
+use levodose_stats::nca::{Profile, SubjectResult};
+
+use super::render::Units;
+
+/// A file-name-safe version of a subject id.
+pub fn safe_id(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn points(p: &Profile) -> Vec<(f64, f64)> {
+    p.samples
+        .iter()
+        .map(|s| (s.time, if s.blq { 0.0 } else { s.conc }))
+        .collect()
+}
+
+/// Linear-scale profile with the lambda_z points.
+pub fn linear(p: &Profile, r: &SubjectResult, units: &Units) -> Chart {
+    let data = points(p);
+    let marked: Vec<(f64, f64)> = data
+        .iter()
+        .copied()
+        .filter(|(t, _)| r.lambda_z_points.contains(t))
+        .collect();
+    let mut c = Chart::new(
+        format!("subject {}: concentration", p.id),
+        format!("time ({})", units.time),
+        format!("concentration ({})", units.conc),
+    )
+    .line("observed", data.clone())
+    .points("samples", data);
+    if !marked.is_empty() {
+        c = c.points("lambda_z points", marked);
+    }
+    c
+}
+
+/// log10 concentration with the lambda_z points and the fitted terminal line.
+pub fn log(p: &Profile, r: &SubjectResult, units: &Units) -> Chart {
+    let data: Vec<(f64, f64)> = points(p)
+        .into_iter()
+        .filter(|&(_, c)| c > 0.0)
+        .map(|(t, c)| (t, c.log10()))
+        .collect();
+    let marked: Vec<(f64, f64)> = data
+        .iter()
+        .copied()
+        .filter(|(t, _)| r.lambda_z_points.contains(t))
+        .collect();
+    let mut c = Chart::new(
+        format!("subject {}: log10 concentration", p.id),
+        format!("time ({})", units.time),
+        format!("log10 concentration ({})", units.conc),
+    )
+    .line("observed", data.clone())
+    .points("samples", data);
+    if let Some(f) = &r.lambda_z_fit {
+        let line = [f.lower, f.upper]
+            .iter()
+            .map(|&t| (t, (f.intercept - f.lambda_z * t) / std::f64::consts::LN_10))
+            .collect();
+        c = c
+            .points("lambda_z points", marked)
+            .dashed(format!("lambda_z fit, {} points", f.n_points), line);
+    }
+    c.note = Some(match &r.lambda_z_fit {
+        Some(f) => format!(
+            "lambda_z {:.4} 1/{}, adjusted R² {:.4}",
+            f.lambda_z, units.time, f.r_squared_adjusted
+        ),
+        None => "lambda_z not estimable".into(),
+    });
+    c
+}
+
+/// All subjects on one linear chart.
+pub fn spaghetti(profiles: &[Profile], units: &Units) -> Chart {
+    let mut c = Chart::new(
+        format!("all subjects ({})", profiles.len()),
+        format!("time ({})", units.time),
+        format!("concentration ({})", units.conc),
+    );
+    for p in profiles {
+        c = c.line(p.id.clone(), points(p));
+    }
+    c
+}
