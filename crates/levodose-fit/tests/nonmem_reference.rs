@@ -105,3 +105,73 @@ fn u023_posthoc_etas_match_nonmem_phi() {
     eprintln!("U023 worst eta difference {worst:.2e}, OFV at NONMEM estimates {}", r.ofv);
     assert!((r.ofv - 19365.1940245131).abs() < 0.05, "OFV at NONMEM's estimates {}", r.ofv);
 }
+
+#[test]
+fn theophylline_focei_matches_nonmem() {
+    let Some(dir) = reference() else { return };
+    let data = read(&dir, "theo_sd_nonmem.csv", &[]);
+    // NONMEM's initial estimates (1.ext iteration 0).
+    let m = theo_model(1.0, 20.0, 1.0, [0.1, 0.1, 0.1], 1.0);
+    let t = std::time::Instant::now();
+    let r = fit(&m, &data, &FitOptions::default()).unwrap();
+    eprintln!("theophylline: OFV {} in {} iterations, {:?}", r.ofv, r.iterations, t.elapsed());
+    eprintln!("{}", serde_json::to_string(&(&r.parameters, &r.omega, &r.sigma)).unwrap());
+    assert!(r.converged);
+    assert!((r.ofv - 116.80342577).abs() < 1e-3, "OFV {}", r.ofv);
+    for (name, nm) in [("cl", 2.75098), ("v", 31.8125), ("ka", 1.59038)] {
+        let est = r.parameters[name].estimate;
+        assert!((est / nm - 1.0).abs() < 0.005, "{name} {est} vs NONMEM {nm}");
+    }
+    for (name, nm) in [("cl", 0.0690912), ("v", 0.0191687), ("ka", 0.402446)] {
+        let est = r.omega[name].variance;
+        assert!((est / nm - 1.0).abs() < 0.03, "omega {name} {est} vs NONMEM {nm}");
+    }
+    let sd = r.sigma.additive_sd.unwrap();
+    assert!((sd / 0.694446 - 1.0).abs() < 0.01, "additive SD {sd}");
+    // R-matrix standard errors (1.ext, row -1000000001): CL 0.229763, V 1.48329, KA 0.305153.
+    for (name, nm) in [("cl", 0.229763), ("v", 1.48329), ("ka", 0.305153)] {
+        let se = r.parameters[name].se.expect("covariance step ran");
+        eprintln!("SE {name}: {se} vs NONMEM {nm}");
+        assert!((se / nm - 1.0).abs() < 0.05, "SE {name} {se} vs NONMEM {nm}");
+    }
+}
+
+#[test]
+fn u023_focei_matches_nonmem() {
+    let Some(dir) = reference() else { return };
+    let data = read(&dir, "oral_1cpt_sd.csv", &["SS", "II"]);
+    // NONMEM's initial estimates (runN023.ext iteration 0).
+    let m = u02x_model(1.8, 4.7, 0.2, [0.15, 0.15, 0.15], 0.3);
+    let t = std::time::Instant::now();
+    let r = fit(&m, &data, &FitOptions { covariance: CovarianceMethod::None, ..Default::default() }).unwrap();
+    eprintln!("U023: OFV {} in {} iterations, {:?}", r.ofv, r.iterations, t.elapsed());
+    eprintln!("{}", serde_json::to_string(&(&r.parameters, &r.omega, &r.sigma)).unwrap());
+    assert!(r.converged);
+    assert!((r.ofv - 19365.1940245131).abs() < 0.01, "OFV {}", r.ofv);
+    for (name, nm) in [("cl", 1.39014f64.exp()), ("v", 4.19282f64.exp()), ("ka", (-0.026632f64).exp())] {
+        let est = r.parameters[name].estimate;
+        assert!((est / nm - 1.0).abs() < 0.01, "{name} {est} vs NONMEM {nm}");
+    }
+    let sd = r.sigma.proportional_sd.unwrap();
+    assert!((sd / 0.198611 - 1.0).abs() < 0.01, "proportional SD {sd}");
+}
+
+#[test]
+fn u024_posthoc_and_focei_match_nonmem() {
+    let Some(dir) = reference() else { return };
+    let data = read(&dir, "oral_1cpt_md.csv", &["SS", "II"]);
+    // NONMEM 7.4.3 final estimates (runN024.ext).
+    let m = u02x_model(1.39203, 4.20682, -8.31690e-3, [7.06694e-2, 7.96392e-2, 1.30018e-1], 1.96834e-1);
+    let r = fit(&m, &data, &posthoc()).unwrap();
+    for (k, eta, _) in phi(dir.join("sources/nlmixr2test/runN024.phi")) {
+        let ind = r.individual.iter().find(|i| i.id == k.to_string()).expect("subject present");
+        for (e, name) in ["cl", "v", "ka"].iter().enumerate() {
+            assert!((ind.eta[*name] - eta[e]).abs() < 1e-3, "ID {k} eta_{name}: {} vs NONMEM {}", ind.eta[*name], eta[e]);
+        }
+    }
+    assert!((r.ofv - 43707.1166855974).abs() < 0.05, "OFV at NONMEM's estimates {}", r.ofv);
+    let m0 = u02x_model(1.6, 4.5, 0.2, [0.15, 0.15, 0.15], 0.3);
+    let f = fit(&m0, &data, &FitOptions { covariance: CovarianceMethod::None, ..Default::default() }).unwrap();
+    eprintln!("U024: OFV {} in {} iterations", f.ofv, f.iterations);
+    assert!((f.ofv - 43707.1166855974).abs() < 0.01, "OFV {}", f.ofv);
+}
