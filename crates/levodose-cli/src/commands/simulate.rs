@@ -79,6 +79,26 @@ pub struct Args {
     /// Target expression, e.g. "net_occupancy.trough>=0.8" (repeatable; population runs).
     #[arg(long = "target")]
     pub target: Vec<String>,
+    /// Write the simulated subject(s) as a NONMEM-format dataset (TIME h, AMT mg, DV ng/mL).
+    #[arg(long)]
+    pub nonmem_out: Option<PathBuf>,
+    /// Sampling times (h) for --nonmem-out, comma-separated (default: the output grid).
+    #[arg(long, value_delimiter = ',')]
+    pub sample_times: Vec<f64>,
+    /// Proportional residual error SD (fraction, e.g. 0.2) on the --nonmem-out samples.
+    #[arg(long)]
+    pub residual_proportional: Option<f64>,
+}
+
+impl Args {
+    pub fn nonmem_flags(&self) -> super::nonmem_out::NonmemFlags<'_> {
+        super::nonmem_out::NonmemFlags {
+            out: self.nonmem_out.as_deref(),
+            sample_times: &self.sample_times,
+            residual_proportional: self.residual_proportional,
+            seed: self.seed,
+        }
+    }
 }
 
 /// The scenario from the file (if any) with the flags applied on top.
@@ -125,10 +145,22 @@ pub fn scenario_from_args(args: &Args) -> CliResult<Scenario> {
 pub fn run(args: Args) -> CliResult {
     let sc = scenario_from_args(&args)?;
     let m: Monograph = super::facts::load(&sc.compound, args.monograph.as_ref())?;
+    args.nonmem_flags().check()?;
     if args.subjects.is_some() || args.parameters.is_some() {
         return super::simulate_population::run(&args, sc, &m);
     }
     let sim = simulate::run(&m, &sc)?;
+    if args.nonmem_out.is_some() {
+        let ind = levodose::population::Individual {
+            id: "1".into(),
+            params: levodose::subject::individual_human(&m, &sc.subject, &sc.pk)?.params,
+            weight_kg: sc.subject.weight_kg,
+            crcl_ml_per_min: sc.subject.crcl_ml_per_min,
+        };
+        if let Some(note) = super::nonmem_out::write(&args.nonmem_flags(), &m, &sc, &[ind])? {
+            eprintln!("{note}");
+        }
+    }
     if let Some(dir) = &args.out {
         write_outputs(dir, &sim)?;
     }

@@ -7,10 +7,12 @@
 //! (see [`read`]). The writer turns simulated subjects back into NONMEM rows with stated units.
 
 mod read;
+mod simulated;
 mod units;
 mod write;
 
 pub use read::{read, ReadOptions};
+pub use simulated::{individual_covariates, sample_subjects, scenario_doses, SampleInput};
 pub use units::{AmountUnit, ConcUnit, DatasetUnits};
 pub use write::{write, WriteSubject};
 
