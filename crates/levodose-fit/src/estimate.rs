@@ -474,16 +474,28 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
                 _ => {}
             }
         }
-        // Omega variances: var_e = sum_m L_em^2.
+        // Omega entries: d(L L')_pq / dL_ab = [p = a] L_qb + [q = a] L_pb; the diagonal of L
+        // is parameterised by its log (chain factor L_aa).
+        let entry = |s: &Slot| match *s {
+            Slot::CholDiag(e) => Some((e, e)),
+            Slot::CholOff(i, m) => Some((i, m)),
+            _ => None,
+        };
         for (r, s) in problem.slots.iter().enumerate() {
-            if let Slot::CholDiag(e) = *s {
-                for (k, s2) in problem.slots.iter().enumerate() {
-                    match *s2 {
-                        Slot::CholDiag(e2) if e2 == e => j[(r, k)] = 2.0 * v.chol[(e, e)].powi(2),
-                        Slot::CholOff(i, m) if i == e => j[(r, k)] = 2.0 * v.chol[(i, m)],
-                        _ => {}
-                    }
+            let Some((p, q)) = entry(s) else { continue };
+            for (k, s2) in problem.slots.iter().enumerate() {
+                let Some((a, b)) = entry(s2) else { continue };
+                let mut d = 0.0;
+                if p == a {
+                    d += v.chol[(q, b)];
                 }
+                if q == a {
+                    d += v.chol[(p, b)];
+                }
+                if a == b {
+                    d *= v.chol[(a, a)];
+                }
+                j[(r, k)] = d;
             }
         }
         &j * cx * j.transpose()

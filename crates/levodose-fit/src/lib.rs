@@ -13,6 +13,7 @@
 pub mod bfgs;
 pub mod dual;
 pub mod estimate;
+pub mod individualize;
 pub mod model;
 pub mod posthoc;
 pub mod predict;
