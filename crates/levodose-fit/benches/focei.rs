@@ -23,16 +23,26 @@ fn model(lcl: f64, lv: f64) -> Model {
 }
 
 fn bench(c: &mut Criterion) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/poppk/data");
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/poppk/data");
     if !dir.exists() {
         eprintln!("skipped: ../shared/reference not found");
         return;
     }
-    let opts = ReadOptions { ignore: vec!["SS".into(), "II".into()], units: None };
-    let fit_opts = FitOptions { covariance: CovarianceMethod::None, ..Default::default() };
+    let opts = ReadOptions {
+        ignore: vec!["SS".into(), "II".into()],
+        units: None,
+    };
+    let fit_opts = FitOptions {
+        covariance: CovarianceMethod::None,
+        ..Default::default()
+    };
     let mut g = c.benchmark_group("focei");
     g.sample_size(10);
-    for (name, file, lcl, lv) in [("u023", "oral_1cpt_sd.csv", 1.8, 4.7), ("u024", "oral_1cpt_md.csv", 1.6, 4.5)] {
+    for (name, file, lcl, lv) in [
+        ("u023", "oral_1cpt_sd.csv", 1.8, 4.7),
+        ("u024", "oral_1cpt_md.csv", 1.6, 4.5),
+    ] {
         let data = dataset::read(&std::fs::read_to_string(dir.join(file)).unwrap(), &opts).unwrap();
         let m = model(lcl, lv);
         g.bench_function(name, |b| b.iter(|| fit(&m, &data, &fit_opts).unwrap().ofv));

@@ -39,7 +39,14 @@ pub fn minimize(
     let mut small_steps = 0;
     for it in 0..max_iter {
         if g.amax() < gtol {
-            return Outcome { x, value: fx, gradient: g, iterations: it, converged: true, message: "gradient below tolerance".into() };
+            return Outcome {
+                x,
+                value: fx,
+                gradient: g,
+                iterations: it,
+                converged: true,
+                message: "gradient below tolerance".into(),
+            };
         }
         let mut d = -(&hinv * &g);
         let mut slope = g.dot(&d);
@@ -61,7 +68,14 @@ pub fn minimize(
         }
         let Some((xn, fxn)) = next else {
             let converged = g.amax() < 100.0 * gtol;
-            return Outcome { x, value: fx, gradient: g, iterations: it, converged, message: "line search found no decrease".into() };
+            return Outcome {
+                x,
+                value: fx,
+                gradient: g,
+                iterations: it,
+                converged,
+                message: "line search found no decrease".into(),
+            };
         };
         let gn = grad(&xn, fxn);
         let s = &xn - &x;
@@ -80,13 +94,27 @@ pub fn minimize(
         if decrease < ftol {
             small_steps += 1;
             if small_steps >= 3 {
-                return Outcome { x, value: fx, gradient: g.clone(), iterations: it + 1, converged: true, message: "objective change below tolerance".into() };
+                return Outcome {
+                    x,
+                    value: fx,
+                    gradient: g.clone(),
+                    iterations: it + 1,
+                    converged: true,
+                    message: "objective change below tolerance".into(),
+                };
             }
         } else {
             small_steps = 0;
         }
     }
-    Outcome { x, value: fx, gradient: g, iterations: max_iter, converged: false, message: format!("no convergence in {max_iter} iterations") }
+    Outcome {
+        x,
+        value: fx,
+        gradient: g,
+        iterations: max_iter,
+        converged: false,
+        message: format!("no convergence in {max_iter} iterations"),
+    }
 }
 
 #[cfg(test)]

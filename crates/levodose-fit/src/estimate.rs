@@ -235,7 +235,9 @@ impl Problem<'_> {
         let log_det_omega = 2.0 * chol.l().diagonal().iter().map(|d| d.ln()).sum::<f64>();
         let add = v.additive_sd.map(|s| s * s).unwrap_or(0.0);
         let prop = v.proportional_sd.map(|s| s * s).unwrap_or(0.0);
-        let phis: Option<Vec<Vec<f64>>> = (0..self.subjects.len()).map(|i| self.phi_typical(v, i)).collect();
+        let phis: Option<Vec<Vec<f64>>> = (0..self.subjects.len())
+            .map(|i| self.phi_typical(v, i))
+            .collect();
         let phis = phis?;
         let modes: Vec<Mode> = (0..self.subjects.len())
             .into_par_iter()
@@ -264,7 +266,11 @@ impl Problem<'_> {
 
 fn coef_name(m: &Model, c: usize) -> String {
     let cov = &m.covariates[c];
-    format!("{}_{}", m.names()[cov.parameter], cov.column.to_ascii_lowercase())
+    format!(
+        "{}_{}",
+        m.names()[cov.parameter],
+        cov.column.to_ascii_lowercase()
+    )
 }
 
 /// Fits `model` to `data` (or, with `posthoc_only`, returns the MAP etas at the given values).
@@ -274,7 +280,8 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
         data.check_positive_dv()?;
     }
     let columns: Vec<String> = model.covariates.iter().map(|c| c.column.clone()).collect();
-    let subjects = prepare(data, model.structure, &columns).map_err(|e| Error::input("covariates", e))?;
+    let subjects =
+        prepare(data, model.structure, &columns).map_err(|e| Error::input("covariates", e))?;
     // With a purely proportional error an observation predicted 0 (no dose before it) has zero
     // variance and cannot enter the likelihood.
     let mut include = Vec::new();
@@ -285,7 +292,10 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
             .collect();
         for (j, &ok) in inc.iter().enumerate() {
             if !ok {
-                excluded.push(format!("line {} (ID {}, {} h)", s.line[j], s.id, s.time_h[j]));
+                excluded.push(format!(
+                    "line {} (ID {}, {} h)",
+                    s.line[j], s.id, s.time_h[j]
+                ));
             }
         }
         include.push(inc);
@@ -302,7 +312,10 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
             "levodose-fit",
         ));
     }
-    let n_observations: usize = include.iter().map(|v| v.iter().filter(|b| **b).count()).sum();
+    let n_observations: usize = include
+        .iter()
+        .map(|v| v.iter().filter(|b| **b).count())
+        .sum();
     let ne = model.n_eta();
     let base = Values {
         theta: model.theta.clone(),
@@ -345,7 +358,13 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
             }
         }
     }
-    let problem = Problem { model, subjects, include, slots, base };
+    let problem = Problem {
+        model,
+        subjects,
+        include,
+        slots,
+        base,
+    };
     let n_subjects = problem.subjects.len();
     let etas0 = vec![DVector::zeros(ne); n_subjects];
     let best: RefCell<(f64, Vec<DVector<f64>>)> = RefCell::new((f64::INFINITY, etas0));
@@ -358,7 +377,11 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
                 if update && f.is_finite() && f < best.borrow().0 {
                     *best.borrow_mut() = (f, modes.into_iter().map(|m| m.eta).collect());
                 }
-                if f.is_finite() { f } else { f64::INFINITY }
+                if f.is_finite() {
+                    f
+                } else {
+                    f64::INFINITY
+                }
             }
             None => f64::INFINITY,
         }
@@ -381,7 +404,14 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
         eval(&x0, true);
         (x0, true, 0, String::new())
     } else {
-        let o = bfgs::minimize(|x| eval(x, true), gradient, x0, 1e-3, 1e-7, opts.max_iterations);
+        let o = bfgs::minimize(
+            |x| eval(x, true),
+            gradient,
+            x0,
+            1e-3,
+            1e-7,
+            opts.max_iterations,
+        );
         (o.x, o.converged, o.iterations, o.message)
     };
     if !best.borrow().0.is_finite() {
@@ -390,18 +420,38 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
         ));
     }
     if !converged {
-        findings.push(Finding::new("FIT-NOT-CONVERGED", Severity::Warning, format!("estimation did not converge: {message}"), "levodose-fit")
-            .with_suggestion("start from other initial values or simplify the model"));
+        findings.push(
+            Finding::new(
+                "FIT-NOT-CONVERGED",
+                Severity::Warning,
+                format!("estimation did not converge: {message}"),
+                "levodose-fit",
+            )
+            .with_suggestion("start from other initial values or simplify the model"),
+        );
     }
     let v = problem.values(&x);
     let starts = best.borrow().1.clone();
-    let modes = problem
-        .modes(&v, &starts)
-        .ok_or_else(|| Error::Numerical("omega is not positive definite at the estimates".into()))?;
+    let modes = problem.modes(&v, &starts).ok_or_else(|| {
+        Error::Numerical("omega is not positive definite at the estimates".into())
+    })?;
     let ofv = Problem::ofv(&modes);
     if modes.iter().any(|m| !m.converged) {
-        let ids: Vec<&str> = modes.iter().zip(&problem.subjects).filter(|(m, _)| !m.converged).map(|(_, s)| s.id.as_str()).collect();
-        findings.push(Finding::new("FIT-ETA-NOT-CONVERGED", Severity::Warning, format!("the conditional mode did not converge for subject(s) {}", ids.join(", ")), "levodose-fit"));
+        let ids: Vec<&str> = modes
+            .iter()
+            .zip(&problem.subjects)
+            .filter(|(m, _)| !m.converged)
+            .map(|(_, s)| s.id.as_str())
+            .collect();
+        findings.push(Finding::new(
+            "FIT-ETA-NOT-CONVERGED",
+            Severity::Warning,
+            format!(
+                "the conditional mode did not converge for subject(s) {}",
+                ids.join(", ")
+            ),
+            "levodose-fit",
+        ));
     }
 
     // Covariance step.
@@ -422,7 +472,11 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
         for i in 0..n {
             hess[(i, i)] = (fat(&[(i, hs)]) - 2.0 * f0 + fat(&[(i, -hs)])) / (hs * hs);
             for j in 0..i {
-                let v = (fat(&[(i, hs), (j, hs)]) - fat(&[(i, hs), (j, -hs)]) - fat(&[(i, -hs), (j, hs)]) + fat(&[(i, -hs), (j, -hs)])) / (4.0 * hs * hs);
+                let v = (fat(&[(i, hs), (j, hs)])
+                    - fat(&[(i, hs), (j, -hs)])
+                    - fat(&[(i, -hs), (j, hs)])
+                    + fat(&[(i, -hs), (j, -hs)]))
+                    / (4.0 * hs * hs);
                 hess[(i, j)] = v;
                 hess[(j, i)] = v;
             }
@@ -511,7 +565,11 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
         let mut corr = DMatrix::zeros(n, n);
         for i in 0..n {
             for k in 0..n {
-                corr[(i, k)] = if d[i] > 0.0 && d[k] > 0.0 { rc[(i, k)] / (d[i] * d[k]) } else { 0.0 };
+                corr[(i, k)] = if d[i] > 0.0 && d[k] > 0.0 {
+                    rc[(i, k)] / (d[i] * d[k])
+                } else {
+                    0.0
+                };
             }
         }
         let eig = corr.clone().symmetric_eigen().eigenvalues;
@@ -519,7 +577,9 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
         covariance = Some(CovarianceSummary {
             method: opts.covariance,
             names: problem.slots.iter().map(|s| problem.slot_name(s)).collect(),
-            correlation: (0..n).map(|i| (0..n).map(|k| corr[(i, k)]).collect()).collect(),
+            correlation: (0..n)
+                .map(|i| (0..n).map(|k| corr[(i, k)]).collect())
+                .collect(),
             condition_number: if mn > 0.0 { mx / mn } else { f64::INFINITY },
         });
     }
@@ -528,19 +588,48 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
     let mut parameters = BTreeMap::new();
     for (k, name) in model.names().iter().enumerate() {
         let se = se_of(&|s: &Slot| matches!(s, Slot::Theta(t) if *t == k));
-        parameters.insert(name.to_string(), ParameterEstimate { estimate: v.theta[k], se, rse_pct: se.map(|s| 100.0 * s / v.theta[k].abs()) });
+        parameters.insert(
+            name.to_string(),
+            ParameterEstimate {
+                estimate: v.theta[k],
+                se,
+                rse_pct: se.map(|s| 100.0 * s / v.theta[k].abs()),
+            },
+        );
     }
     for c in 0..model.covariates.len() {
         let se = se_of(&|s: &Slot| matches!(s, Slot::Coef(t) if *t == c));
-        parameters.insert(coef_name(model, c), ParameterEstimate { estimate: v.coef[c], se, rse_pct: se.map(|s| 100.0 * s / v.coef[c].abs()) });
+        parameters.insert(
+            coef_name(model, c),
+            ParameterEstimate {
+                estimate: v.coef[c],
+                se,
+                rse_pct: se.map(|s| 100.0 * s / v.coef[c].abs()),
+            },
+        );
     }
     let mut omega_out = BTreeMap::new();
     for e in 0..ne {
         let var = omega[(e, e)];
         let se = se_of(&|s: &Slot| matches!(s, Slot::CholDiag(t) if *t == e));
-        omega_out.insert(model.eta_name(e).to_string(), OmegaEstimate { variance: var, cv_pct: 100.0 * (var.exp() - 1.0).sqrt(), se });
+        omega_out.insert(
+            model.eta_name(e).to_string(),
+            OmegaEstimate {
+                variance: var,
+                cv_pct: 100.0 * (var.exp() - 1.0).sqrt(),
+                se,
+            },
+        );
         if var < 1e-5 {
-            findings.push(Finding::new("FIT-OMEGA-BOUND", Severity::Warning, format!("omega of {} is near 0 ({var:.2e}): the variability is not identified", model.eta_name(e)), "levodose-fit"));
+            findings.push(Finding::new(
+                "FIT-OMEGA-BOUND",
+                Severity::Warning,
+                format!(
+                    "omega of {} is near 0 ({var:.2e}): the variability is not identified",
+                    model.eta_name(e)
+                ),
+                "levodose-fit",
+            ));
         }
     }
     let mut omega_correlation = BTreeMap::new();
@@ -548,7 +637,16 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
         let r = omega[(i, j)] / (omega[(i, i)] * omega[(j, j)]).sqrt();
         omega_correlation.insert(format!("{},{}", model.eta_name(j), model.eta_name(i)), r);
         if r.abs() > 0.99 {
-            findings.push(Finding::new("FIT-CORR-BOUND", Severity::Warning, format!("eta correlation {},{} is {r:.4}: at its bound", model.eta_name(j), model.eta_name(i)), "levodose-fit"));
+            findings.push(Finding::new(
+                "FIT-CORR-BOUND",
+                Severity::Warning,
+                format!(
+                    "eta correlation {},{} is {r:.4}: at its bound",
+                    model.eta_name(j),
+                    model.eta_name(i)
+                ),
+                "levodose-fit",
+            ));
         }
     }
     let sigma = SigmaEstimate {
@@ -561,7 +659,10 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
     // Individuals and per-observation diagnostics.
     let add = v.additive_sd.map(|s| s * s).unwrap_or(0.0);
     let prop = v.proportional_sd.map(|s| s * s).unwrap_or(0.0);
-    let omega_inv = omega.clone().try_inverse().unwrap_or_else(|| DMatrix::zeros(ne, ne));
+    let omega_inv = omega
+        .clone()
+        .try_inverse()
+        .unwrap_or_else(|| DMatrix::zeros(ne, ne));
     let mut individual = Vec::with_capacity(n_subjects);
     let mut observations = Vec::new();
     let mut iwres_all = Vec::new();
@@ -591,7 +692,9 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
         }
         individual.push(Individual {
             id: s.id.clone(),
-            eta: (0..ne).map(|e| (model.eta_name(e).to_string(), m.eta[e])).collect(),
+            eta: (0..ne)
+                .map(|e| (model.eta_name(e).to_string(), m.eta[e]))
+                .collect(),
             parameters: params,
             ofv_contribution: m.ofv,
         });
@@ -611,7 +714,11 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
             cov[(a, a)] = ind.r[j];
         }
         cov += &g * &omega * g.transpose();
-        let cwres = cov.cholesky().map(|c| c.l().solve_lower_triangular(&resid).unwrap_or(resid.clone()));
+        let cwres = cov.cholesky().map(|c| {
+            c.l()
+                .solve_lower_triangular(&resid)
+                .unwrap_or(resid.clone())
+        });
         let mut a = 0;
         for j in 0..s.dv.len() {
             let usedj = problem.include[i][j];
@@ -626,7 +733,16 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
             } else {
                 None
             };
-            observations.push(ObservationDiagnostics { id: s.id.clone(), time_h: s.time_h[j], dv: s.dv[j], pred: pop.f[j], ipred: ind.f[j], iwres, cwres: cw, used: usedj });
+            observations.push(ObservationDiagnostics {
+                id: s.id.clone(),
+                time_h: s.time_h[j],
+                dv: s.dv[j],
+                pred: pop.f[j],
+                ipred: ind.f[j],
+                iwres,
+                cwres: cw,
+                used: usedj,
+            });
         }
     }
     // Shrinkage, SD-based as NONMEM: 1 - SD(eta_hat) / omega (SD with n - 1), and epsilon
@@ -640,7 +756,10 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
     for e in 0..ne {
         let etas: Vec<f64> = modes.iter().map(|m| m.eta[e]).collect();
         if etas.len() > 1 {
-            shrinkage_pct.insert(format!("eta_{}", model.eta_name(e)), 100.0 * (1.0 - sd(&etas) / omega[(e, e)].sqrt()));
+            shrinkage_pct.insert(
+                format!("eta_{}", model.eta_name(e)),
+                100.0 * (1.0 - sd(&etas) / omega[(e, e)].sqrt()),
+            );
         }
     }
     if iwres_all.len() > 1 {
@@ -662,7 +781,11 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
         n_observations,
         converged,
         iterations,
-        method: if opts.posthoc_only { "posthoc (MAP etas at the given population values)" } else { "FOCE-I" },
+        method: if opts.posthoc_only {
+            "posthoc (MAP etas at the given population values)"
+        } else {
+            "FOCE-I"
+        },
         structure: model.structure.as_str(),
         parameters,
         omega: omega_out,

@@ -36,16 +36,42 @@ pub struct MapEstimate {
 
 /// MAP estimate for `doses` and `levels` (ng/mL) under `model`; `covariates` in the model's
 /// covariate order.
-pub fn map_estimate(model: &Model, doses: &[DoseEvent], levels: &[Level], covariates: &[f64]) -> Result<MapEstimate> {
+pub fn map_estimate(
+    model: &Model,
+    doses: &[DoseEvent],
+    levels: &[Level],
+    covariates: &[f64],
+) -> Result<MapEstimate> {
     if covariates.len() != model.covariates.len() {
         return Err(Error::input(
             "covariates",
-            format!("the model needs {} covariate value(s): {}", model.covariates.len(), model.covariates.iter().map(|c| c.column.as_str()).collect::<Vec<_>>().join(", ")),
+            format!(
+                "the model needs {} covariate value(s): {}",
+                model.covariates.len(),
+                model
+                    .covariates
+                    .iter()
+                    .map(|c| c.column.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         ));
     }
     for (i, l) in levels.iter().enumerate() {
-        if !(l.time_h.is_finite() && l.time_h >= 0.0 && l.conc_ng_per_ml.is_finite() && l.conc_ng_per_ml >= 0.0) {
-            return Err(Error::input("levels", format!("row {}: time {} h and concentration {} ng/mL must be finite and >= 0", i + 1, l.time_h, l.conc_ng_per_ml)));
+        if !(l.time_h.is_finite()
+            && l.time_h >= 0.0
+            && l.conc_ng_per_ml.is_finite()
+            && l.conc_ng_per_ml >= 0.0)
+        {
+            return Err(Error::input(
+                "levels",
+                format!(
+                    "row {}: time {} h and concentration {} ng/mL must be finite and >= 0",
+                    i + 1,
+                    l.time_h,
+                    l.conc_ng_per_ml
+                ),
+            ));
         }
     }
     // ng/mL per mg/L.
@@ -79,12 +105,23 @@ pub fn map_estimate(model: &Model, doses: &[DoseEvent], levels: &[Level], covari
         let x = covariates[c];
         phi[cov.parameter] += match cov.form {
             crate::model::CovariateForm::Power if x > 0.0 => cov.init * (x / cov.reference).ln(),
-            crate::model::CovariateForm::Linear if 1.0 + cov.init * (x - cov.reference) > 0.0 => (1.0 + cov.init * (x - cov.reference)).ln(),
-            _ => return Err(Error::input(cov.column.clone(), format!("{x} gives a non-positive parameter"))),
+            crate::model::CovariateForm::Linear if 1.0 + cov.init * (x - cov.reference) > 0.0 => {
+                (1.0 + cov.init * (x - cov.reference)).ln()
+            }
+            _ => {
+                return Err(Error::input(
+                    cov.column.clone(),
+                    format!("{x} gives a non-positive parameter"),
+                ))
+            }
         };
     }
     let ne = model.n_eta();
-    let omega_inv = model.omega.clone().try_inverse().ok_or_else(|| Error::input("omega", "not invertible"))?;
+    let omega_inv = model
+        .omega
+        .clone()
+        .try_inverse()
+        .ok_or_else(|| Error::input("omega", "not invertible"))?;
     let p = SubjectProblem {
         structure: model.structure,
         subject: &subject,
@@ -97,7 +134,11 @@ pub fn map_estimate(model: &Model, doses: &[DoseEvent], levels: &[Level], covari
         include: &include,
     };
     let mode = p.mode(&DVector::zeros(ne), 1e-14);
-    let cov = mode.precision.clone().try_inverse().unwrap_or_else(|| DMatrix::from_element(ne, ne, f64::NAN));
+    let cov = mode
+        .precision
+        .clone()
+        .try_inverse()
+        .unwrap_or_else(|| DMatrix::from_element(ne, ne, f64::NAN));
     let names = model.names();
     let mut parameters = BTreeMap::new();
     let mut ci = BTreeMap::new();
@@ -106,15 +147,22 @@ pub fn map_estimate(model: &Model, doses: &[DoseEvent], levels: &[Level], covari
         if let Some(e) = model.eta_parameter.iter().position(|&q| q == k) {
             ph += mode.eta[e];
             let sd = cov[(e, e)].sqrt();
-            ci.insert(name.to_string(), ((ph - 1.96 * sd).exp(), (ph + 1.96 * sd).exp()));
+            ci.insert(
+                name.to_string(),
+                ((ph - 1.96 * sd).exp(), (ph + 1.96 * sd).exp()),
+            );
         }
         parameters.insert(name.to_string(), ph.exp());
     }
     Ok(MapEstimate {
-        eta: (0..ne).map(|e| (model.eta_name(e).to_string(), mode.eta[e])).collect(),
+        eta: (0..ne)
+            .map(|e| (model.eta_name(e).to_string(), mode.eta[e]))
+            .collect(),
         parameters,
         parameters_ci95: ci,
-        eta_covariance: (0..ne).map(|a| (0..ne).map(|b| cov[(a, b)]).collect()).collect(),
+        eta_covariance: (0..ne)
+            .map(|a| (0..ne).map(|b| cov[(a, b)]).collect())
+            .collect(),
         n_levels: levels.len(),
         converged: mode.converged,
     })

@@ -206,7 +206,11 @@ impl Model {
             if !names.contains(&key.as_str()) {
                 return Err(Error::input(
                     format!("parameters.{key}"),
-                    format!("not a parameter of {}; its parameters are {}", structure.as_str(), names.join(", ")),
+                    format!(
+                        "not a parameter of {}; its parameters are {}",
+                        structure.as_str(),
+                        names.join(", ")
+                    ),
                 ));
             }
         }
@@ -218,22 +222,34 @@ impl Model {
         let mut covariates = Vec::new();
         for (k, name) in names.iter().enumerate() {
             let p = file.parameters.get(*name).ok_or_else(|| {
-                Error::input(format!("parameters.{name}"), format!("missing: {} needs {}", structure.as_str(), names.join(", ")))
+                Error::input(
+                    format!("parameters.{name}"),
+                    format!("missing: {} needs {}", structure.as_str(), names.join(", ")),
+                )
             })?;
             if !(p.init.is_finite() && p.init > 0.0) {
-                return Err(Error::input(format!("parameters.{name}.init"), format!("{} must be > 0 (natural scale, log-normal)", p.init)));
+                return Err(Error::input(
+                    format!("parameters.{name}.init"),
+                    format!("{} must be > 0 (natural scale, log-normal)", p.init),
+                ));
             }
             theta.push(p.init);
             theta_fixed.push(p.fixed);
             if let Some(w) = p.omega {
                 if !(w.is_finite() && w > 0.0 && w < 10.0) {
-                    return Err(Error::input(format!("parameters.{name}.omega"), format!("{w} must be a variance above 0 and below 10")));
+                    return Err(Error::input(
+                        format!("parameters.{name}.omega"),
+                        format!("{w} must be a variance above 0 and below 10"),
+                    ));
                 }
                 eta_parameter.push(k);
                 omega_var.push(w);
                 omega_fixed.push(p.omega_fixed);
             } else if p.omega_fixed {
-                return Err(Error::input(format!("parameters.{name}.omega_fixed"), "set without an omega"));
+                return Err(Error::input(
+                    format!("parameters.{name}.omega_fixed"),
+                    "set without an omega",
+                ));
             }
             for (col, c) in &p.covariates {
                 let form = match c.form.as_str() {
@@ -246,11 +262,19 @@ impl Model {
                         ))
                     }
                 };
-                if !(c.reference.is_finite() && (form == CovariateForm::Linear || c.reference > 0.0)) {
-                    return Err(Error::input(format!("parameters.{name}.covariates.{col}.reference"), format!("{} must be a positive number", c.reference)));
+                if !(c.reference.is_finite()
+                    && (form == CovariateForm::Linear || c.reference > 0.0))
+                {
+                    return Err(Error::input(
+                        format!("parameters.{name}.covariates.{col}.reference"),
+                        format!("{} must be a positive number", c.reference),
+                    ));
                 }
                 if !c.init.is_finite() {
-                    return Err(Error::input(format!("parameters.{name}.covariates.{col}.init"), "must be a finite number"));
+                    return Err(Error::input(
+                        format!("parameters.{name}.covariates.{col}.init"),
+                        "must be a finite number",
+                    ));
                 }
                 covariates.push(Covariate {
                     parameter: k,
@@ -270,7 +294,10 @@ impl Model {
         let mut omega_pairs = Vec::new();
         if let Some(b) = &file.omega_block {
             if !(b.correlation.is_finite() && b.correlation.abs() < 1.0) {
-                return Err(Error::input("omega_block.correlation", format!("{} must be between -1 and 1", b.correlation)));
+                return Err(Error::input(
+                    "omega_block.correlation",
+                    format!("{} must be between -1 and 1", b.correlation),
+                ));
             }
             let mut idx = Vec::new();
             for p in &b.parameters {
@@ -278,11 +305,19 @@ impl Model {
                     .iter()
                     .position(|x| x == p)
                     .and_then(|k| eta_parameter.iter().position(|&ep| ep == k))
-                    .ok_or_else(|| Error::input("omega_block.parameters", format!("\"{p}\" is not a parameter with an omega")))?;
+                    .ok_or_else(|| {
+                        Error::input(
+                            "omega_block.parameters",
+                            format!("\"{p}\" is not a parameter with an omega"),
+                        )
+                    })?;
                 idx.push(e);
             }
             if idx.len() < 2 {
-                return Err(Error::input("omega_block.parameters", "needs at least two parameters"));
+                return Err(Error::input(
+                    "omega_block.parameters",
+                    "needs at least two parameters",
+                ));
             }
             for (a, &i) in idx.iter().enumerate() {
                 for &j in &idx[..a] {
@@ -294,19 +329,31 @@ impl Model {
                 }
             }
             if omega.clone().cholesky().is_none() {
-                return Err(Error::input("omega_block.correlation", "gives an omega matrix that is not positive definite"));
+                return Err(Error::input(
+                    "omega_block.correlation",
+                    "gives an omega matrix that is not positive definite",
+                ));
             }
         }
         let e = &file.error;
-        for (key, v) in [("error.additive_sd", e.additive_sd), ("error.proportional_sd", e.proportional_sd)] {
+        for (key, v) in [
+            ("error.additive_sd", e.additive_sd),
+            ("error.proportional_sd", e.proportional_sd),
+        ] {
             if let Some(x) = v {
                 if !(x.is_finite() && x > 0.0) {
-                    return Err(Error::input(key, format!("{x} must be a standard deviation > 0")));
+                    return Err(Error::input(
+                        key,
+                        format!("{x} must be a standard deviation > 0"),
+                    ));
                 }
             }
         }
         if e.additive_sd.is_none() && e.proportional_sd.is_none() {
-            return Err(Error::input("error", "give additive_sd, proportional_sd or both"));
+            return Err(Error::input(
+                "error",
+                "give additive_sd, proportional_sd or both",
+            ));
         }
         Ok(Model {
             structure,

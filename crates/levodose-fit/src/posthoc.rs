@@ -142,7 +142,9 @@ impl SubjectProblem<'_> {
         let mut iterations = 0;
         for it in 0..200 {
             iterations = it;
-            let Some(chol) = prec.clone().cholesky() else { break };
+            let Some(chol) = prec.clone().cholesky() else {
+                break;
+            };
             let step = -0.5 * chol.solve(&grad);
             let decrement = -grad.dot(&step);
             if decrement < tolerance {

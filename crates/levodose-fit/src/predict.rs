@@ -43,7 +43,12 @@ pub struct PreparedSubject {
 }
 
 impl PreparedSubject {
-    pub fn from_dataset(s: &Subject, structure: Structure, dv_per_mg_per_l: f64, columns: &[String]) -> Result<Self, String> {
+    pub fn from_dataset(
+        s: &Subject,
+        structure: Structure,
+        dv_per_mg_per_l: f64,
+        columns: &[String],
+    ) -> Result<Self, String> {
         let depot = structure.depot_cmt();
         let doses = s
             .doses
@@ -62,10 +67,12 @@ impl PreparedSubject {
         let covariates = columns
             .iter()
             .map(|c| {
-                s.covariates
-                    .get(c)
-                    .copied()
-                    .ok_or_else(|| format!("covariate column {c} is not in the dataset (subject {}, line {})", s.id, s.line))
+                s.covariates.get(c).copied().ok_or_else(|| {
+                    format!(
+                        "covariate column {c} is not in the dataset (subject {}, line {})",
+                        s.id, s.line
+                    )
+                })
             })
             .collect::<Result<Vec<f64>, String>>()?;
         Ok(PreparedSubject {
@@ -80,14 +87,20 @@ impl PreparedSubject {
 
     /// True when no dose precedes observation `j`, so every structure predicts exactly 0.
     pub fn before_first_dose(&self, j: usize) -> bool {
-        !self
-            .doses
-            .iter()
-            .any(|d| d.time_h < self.time_h[j] || (d.time_h == self.time_h[j] && d.line < self.line[j] && d.kind != DoseKind::Depot))
+        !self.doses.iter().any(|d| {
+            d.time_h < self.time_h[j]
+                || (d.time_h == self.time_h[j]
+                    && d.line < self.line[j]
+                    && d.kind != DoseKind::Depot)
+        })
     }
 }
 
-pub fn prepare(ds: &Dataset, structure: Structure, columns: &[String]) -> Result<Vec<PreparedSubject>, String> {
+pub fn prepare(
+    ds: &Dataset,
+    structure: Structure,
+    columns: &[String],
+) -> Result<Vec<PreparedSubject>, String> {
     let scale = ds.units.dv_per_mg_per_l();
     ds.subjects
         .iter()
@@ -105,7 +118,10 @@ pub fn predict(structure: Structure, phi: &[f64], s: &PreparedSubject, j: usize)
     let k = cl / v;
     let (ka, lag) = match structure {
         Structure::Oral1 => (Some(Dual::exp_of_input(phi[2], 2)), Dual::constant(0.0)),
-        Structure::Oral1Lag => (Some(Dual::exp_of_input(phi[2], 2)), Dual::exp_of_input(phi[3], 3)),
+        Structure::Oral1Lag => (
+            Some(Dual::exp_of_input(phi[2], 2)),
+            Dual::exp_of_input(phi[3], 3),
+        ),
         Structure::Iv1 => (None, Dual::constant(0.0)),
     };
     let mut f = Dual::constant(0.0);
@@ -141,7 +157,9 @@ pub fn predict(structure: Structure, phi: &[f64], s: &PreparedSubject, j: usize)
                 let term = if tau0 < dur {
                     (one - (-(k * Dual::constant(tau0))).exp()) / cl
                 } else {
-                    (one - (-(k * Dual::constant(dur))).exp()) * (-(k * Dual::constant(tau0 - dur))).exp() / cl
+                    (one - (-(k * Dual::constant(dur))).exp())
+                        * (-(k * Dual::constant(tau0 - dur))).exp()
+                        / cl
                 };
                 f = f + term.scale(rate);
             }
@@ -157,7 +175,12 @@ mod tests {
     fn subject(kind: DoseKind, t: f64) -> PreparedSubject {
         PreparedSubject {
             id: "1".into(),
-            doses: vec![PreparedDose { time_h: 0.0, line: 2, amount: 100.0, kind }],
+            doses: vec![PreparedDose {
+                time_h: 0.0,
+                line: 2,
+                amount: 100.0,
+                kind,
+            }],
             time_h: vec![t],
             line: vec![3],
             dv: vec![0.0],

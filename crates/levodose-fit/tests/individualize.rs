@@ -18,7 +18,14 @@ fn prior(prop_sd: f64) -> Model {
 }
 
 fn doses() -> Vec<DoseEvent> {
-    (0..5).map(|d| DoseEvent { time_h: 24.0 * d as f64, amount_mg: 80.0, route: Route::Po, infusion_h: None }).collect()
+    (0..5)
+        .map(|d| DoseEvent {
+            time_h: 24.0 * d as f64,
+            amount_mg: 80.0,
+            route: Route::Po,
+            infusion_h: None,
+        })
+        .collect()
 }
 
 #[test]
@@ -38,13 +45,23 @@ fn many_precise_levels_converge_to_the_true_parameters() {
     let truth = PkParams::one_compartment(30.0, 350.0, 1.4);
     let times: Vec<f64> = (0..25).map(|i| 72.0 + 2.0 * i as f64).collect();
     let conc = pk::concentrations(&truth, &doses(), &times).unwrap();
-    let levels: Vec<Level> = times.iter().zip(conc).map(|(&t, c)| Level { time_h: t, conc_ng_per_ml: c }).collect();
+    let levels: Vec<Level> = times
+        .iter()
+        .zip(conc)
+        .map(|(&t, c)| Level {
+            time_h: t,
+            conc_ng_per_ml: c,
+        })
+        .collect();
     let r = map_estimate(&prior(0.001), &doses(), &levels, &[]).unwrap();
     assert!(r.converged);
     for (name, t) in [("cl", 30.0), ("v", 350.0), ("ka", 1.4)] {
         let est = r.parameters[name];
         assert!((est / t - 1.0).abs() < 0.01, "{name}: {est} vs truth {t}");
         let (lo, hi) = r.parameters_ci95[name];
-        assert!(lo < est && est < hi && (hi / lo) < 1.05, "{name}: CI {lo}-{hi} should be narrow");
+        assert!(
+            lo < est && est < hi && (hi / lo) < 1.05,
+            "{name}: CI {lo}-{hi} should be narrow"
+        );
     }
 }

@@ -22,7 +22,11 @@ fn simulated_study_is_recovered_by_focei() {
     let mut rng = ChaCha8Rng::seed_from_u64(20_261_130);
     let params: Vec<PkParams> = (0..200)
         .map(|_| {
-            let z: [f64; 3] = [StandardNormal.sample(&mut rng), StandardNormal.sample(&mut rng), StandardNormal.sample(&mut rng)];
+            let z: [f64; 3] = [
+                StandardNormal.sample(&mut rng),
+                StandardNormal.sample(&mut rng),
+                StandardNormal.sample(&mut rng),
+            ];
             PkParams::one_compartment(
                 CL * (OMEGA[0].sqrt() * z[0]).exp(),
                 V * (OMEGA[1].sqrt() * z[1]).exp(),
@@ -30,13 +34,25 @@ fn simulated_study_is_recovered_by_focei() {
             )
         })
         .collect();
-    let doses = [DoseEvent { time_h: 0.0, amount_mg: 100.0, route: Route::Po, infusion_h: None }];
+    let doses = [DoseEvent {
+        time_h: 0.0,
+        amount_mg: 100.0,
+        route: Route::Po,
+        infusion_h: None,
+    }];
     let inputs: Vec<SampleInput> = params
         .iter()
         .enumerate()
-        .map(|(i, p)| SampleInput { id: i as u32 + 1, params: p, doses: &doses, covariates: vec![] })
+        .map(|(i, p)| SampleInput {
+            id: i as u32 + 1,
+            params: p,
+            doses: &doses,
+            covariates: vec![],
+        })
         .collect();
-    let subjects = dataset::sample_subjects(&inputs, &[0.5, 1.0, 2.0, 4.0, 8.0, 24.0], Some(PROP_SD), 7).unwrap();
+    let subjects =
+        dataset::sample_subjects(&inputs, &[0.5, 1.0, 2.0, 4.0, 8.0, 24.0], Some(PROP_SD), 7)
+            .unwrap();
     let text = dataset::write(&subjects);
     let data = dataset::read(&text, &ReadOptions::default()).unwrap();
     assert_eq!(data.n_observations(), 1200);
@@ -47,16 +63,34 @@ fn simulated_study_is_recovered_by_focei() {
         .unwrap(),
     )
     .unwrap();
-    let r = fit(&model, &data, &FitOptions { covariance: CovarianceMethod::None, ..Default::default() }).unwrap();
-    eprintln!("{}", serde_json::to_string(&(&r.parameters, &r.omega, &r.sigma)).unwrap());
+    let r = fit(
+        &model,
+        &data,
+        &FitOptions {
+            covariance: CovarianceMethod::None,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    eprintln!(
+        "{}",
+        serde_json::to_string(&(&r.parameters, &r.omega, &r.sigma)).unwrap()
+    );
     assert!(r.converged);
     for (name, truth) in [("cl", CL), ("v", V), ("ka", KA)] {
         let est = r.parameters[name].estimate;
-        assert!((est / truth - 1.0).abs() < 0.05, "{name}: {est} vs truth {truth}");
+        assert!(
+            (est / truth - 1.0).abs() < 0.05,
+            "{name}: {est} vs truth {truth}"
+        );
     }
     for (e, name) in ["cl", "v", "ka"].iter().enumerate() {
         let est = r.omega[*name].variance;
-        assert!((est / OMEGA[e] - 1.0).abs() < 0.25, "omega {name}: {est} vs truth {}", OMEGA[e]);
+        assert!(
+            (est / OMEGA[e] - 1.0).abs() < 0.25,
+            "omega {name}: {est} vs truth {}",
+            OMEGA[e]
+        );
     }
     let sd = r.sigma.proportional_sd.unwrap();
     assert!((sd / PROP_SD - 1.0).abs() < 0.1, "proportional SD {sd}");

@@ -86,8 +86,12 @@ pub fn run(args: Args) -> CliResult {
     };
     let text = std::fs::read_to_string(&args.data)
         .map_err(|e| CliError::input(format!("{}: cannot read: {e}", args.data.display())))?;
-    let model_text = std::fs::read_to_string(&args.model)
-        .map_err(|e| CliError::input(format!("--model {}: cannot read: {e}", args.model.display())))?;
+    let model_text = std::fs::read_to_string(&args.model).map_err(|e| {
+        CliError::input(format!(
+            "--model {}: cannot read: {e}",
+            args.model.display()
+        ))
+    })?;
     let model = Model::from_file(&ModelFile::from_toml(&model_text)?)
         .map_err(|e| CliError::input(format!("--model {}: {e}", args.model.display())))?;
     let opts = ReadOptions {
@@ -124,10 +128,22 @@ pub fn run(args: Args) -> CliResult {
         let files = vec![
             ("fit.json", to_json(&json)?.into_bytes()),
             ("table.csv", table_csv(&result).into_bytes()),
-            ("dv_vs_pred.svg", scatter(&result, Axis::Pred).render_svg()?.into_bytes()),
-            ("dv_vs_ipred.svg", scatter(&result, Axis::Ipred).render_svg()?.into_bytes()),
-            ("cwres_vs_time.svg", cwres(&result, true).render_svg()?.into_bytes()),
-            ("cwres_vs_pred.svg", cwres(&result, false).render_svg()?.into_bytes()),
+            (
+                "dv_vs_pred.svg",
+                scatter(&result, Axis::Pred).render_svg()?.into_bytes(),
+            ),
+            (
+                "dv_vs_ipred.svg",
+                scatter(&result, Axis::Ipred).render_svg()?.into_bytes(),
+            ),
+            (
+                "cwres_vs_time.svg",
+                cwres(&result, true).render_svg()?.into_bytes(),
+            ),
+            (
+                "cwres_vs_pred.svg",
+                cwres(&result, false).render_svg()?.into_bytes(),
+            ),
         ];
         write_files(dir, &files)?;
         if !args.json {
@@ -155,30 +171,61 @@ fn print_table(r: &FitResult, units: &DatasetUnits) {
     println!(
         "OFV {:.4} ({}, {} iterations)",
         r.ofv,
-        if r.converged { "converged" } else { "NOT converged" },
+        if r.converged {
+            "converged"
+        } else {
+            "NOT converged"
+        },
         r.iterations
     );
-    let opt = |x: Option<f64>, d: usize| x.map(|v| format!("{v:.d$}")).unwrap_or_else(|| "-".into());
-    println!("\n  {:<16} {:>12} {:>12} {:>8}", "parameter", "estimate", "se", "rse %");
+    let opt =
+        |x: Option<f64>, d: usize| x.map(|v| format!("{v:.d$}")).unwrap_or_else(|| "-".into());
+    println!(
+        "\n  {:<16} {:>12} {:>12} {:>8}",
+        "parameter", "estimate", "se", "rse %"
+    );
     for (k, p) in &r.parameters {
-        println!("  {k:<16} {:>12.5} {:>12} {:>8}", p.estimate, opt(p.se, 5), opt(p.rse_pct, 1));
+        println!(
+            "  {k:<16} {:>12.5} {:>12} {:>8}",
+            p.estimate,
+            opt(p.se, 5),
+            opt(p.rse_pct, 1)
+        );
     }
-    println!("\n  {:<16} {:>12} {:>8} {:>12} {:>12}", "omega", "variance", "cv %", "se", "shrink %");
+    println!(
+        "\n  {:<16} {:>12} {:>8} {:>12} {:>12}",
+        "omega", "variance", "cv %", "se", "shrink %"
+    );
     for (k, o) in &r.omega {
         let sh = r.shrinkage_pct.get(&format!("eta_{k}")).copied();
-        println!("  {k:<16} {:>12.5} {:>8.1} {:>12} {:>12}", o.variance, o.cv_pct, opt(o.se, 5), opt(sh, 1));
+        println!(
+            "  {k:<16} {:>12.5} {:>8.1} {:>12} {:>12}",
+            o.variance,
+            o.cv_pct,
+            opt(o.se, 5),
+            opt(sh, 1)
+        );
     }
     for (k, c) in &r.omega_correlation {
         println!("  correlation {k}: {c:.3}");
     }
     if let Some(a) = r.sigma.additive_sd {
-        println!("\n  additive SD      {a:.5} (se {})", opt(r.sigma.additive_sd_se, 5));
+        println!(
+            "\n  additive SD      {a:.5} (se {})",
+            opt(r.sigma.additive_sd_se, 5)
+        );
     }
     if let Some(p) = r.sigma.proportional_sd {
-        println!("  proportional SD  {p:.5} (se {})", opt(r.sigma.proportional_sd_se, 5));
+        println!(
+            "  proportional SD  {p:.5} (se {})",
+            opt(r.sigma.proportional_sd_se, 5)
+        );
     }
     if let Some(c) = &r.covariance {
-        println!("  covariance step: {:?}, condition number {:.1}", c.method, c.condition_number);
+        println!(
+            "  covariance step: {:?}, condition number {:.1}",
+            c.method, c.condition_number
+        );
     }
     if !r.findings.is_empty() {
         println!("\nFindings:");
@@ -195,7 +242,14 @@ fn table_csv(r: &FitResult) -> String {
     for d in &r.observations {
         s.push_str(&format!(
             "{},{},{},{},{},{},{},{}\n",
-            d.id, d.time_h, d.dv, d.pred, d.ipred, o(d.iwres), o(d.cwres), d.used as u8
+            d.id,
+            d.time_h,
+            d.dv,
+            d.pred,
+            d.ipred,
+            o(d.iwres),
+            o(d.cwres),
+            d.used as u8
         ));
     }
     s
@@ -208,8 +262,14 @@ enum Axis {
 
 fn scatter(r: &FitResult, axis: Axis) -> Chart {
     let (name, pts): (&str, Vec<(f64, f64)>) = match axis {
-        Axis::Pred => ("PRED", r.observations.iter().map(|d| (d.pred, d.dv)).collect()),
-        Axis::Ipred => ("IPRED", r.observations.iter().map(|d| (d.ipred, d.dv)).collect()),
+        Axis::Pred => (
+            "PRED",
+            r.observations.iter().map(|d| (d.pred, d.dv)).collect(),
+        ),
+        Axis::Ipred => (
+            "IPRED",
+            r.observations.iter().map(|d| (d.ipred, d.dv)).collect(),
+        ),
     };
     let max = pts.iter().map(|p| p.0.max(p.1)).fold(0.0, f64::max);
     let mut c = Chart::new(format!("Observed vs {name}"), name, "DV")
@@ -223,7 +283,10 @@ fn cwres(r: &FitResult, vs_time: bool) -> Chart {
     let pts: Vec<(f64, f64)> = r
         .observations
         .iter()
-        .filter_map(|d| d.cwres.map(|c| (if vs_time { d.time_h } else { d.pred }, c)))
+        .filter_map(|d| {
+            d.cwres
+                .map(|c| (if vs_time { d.time_h } else { d.pred }, c))
+        })
         .collect();
     let x = if vs_time { "time (h)" } else { "PRED" };
     let xmax = pts.iter().map(|p| p.0).fold(0.0, f64::max);

@@ -19,7 +19,9 @@ pub struct NonmemFlags<'a> {
 impl NonmemFlags<'_> {
     /// Rejects --sample-times / --residual-proportional without --nonmem-out (never ignored).
     pub fn check(&self) -> CliResult {
-        if self.out.is_none() && (!self.sample_times.is_empty() || self.residual_proportional.is_some()) {
+        if self.out.is_none()
+            && (!self.sample_times.is_empty() || self.residual_proportional.is_some())
+        {
             return Err(CliError::input(
                 "--sample-times and --residual-proportional apply to --nonmem-out FILE; add it",
             ));
@@ -29,12 +31,21 @@ impl NonmemFlags<'_> {
 }
 
 /// Writes the dataset if asked; returns the note to print.
-pub fn write(flags: &NonmemFlags, m: &Monograph, sc: &Scenario, subjects: &[Individual]) -> CliResult<Option<String>> {
-    let Some(path) = flags.out else { return Ok(None) };
+pub fn write(
+    flags: &NonmemFlags,
+    m: &Monograph,
+    sc: &Scenario,
+    subjects: &[Individual],
+) -> CliResult<Option<String>> {
+    let Some(path) = flags.out else {
+        return Ok(None);
+    };
     let times: Vec<f64> = if flags.sample_times.is_empty() {
         let horizon = sc.days as f64 * 24.0;
         let n = (horizon / sc.step_h).round() as usize;
-        (0..=n).map(|i| (i as f64 * sc.step_h).min(horizon)).collect()
+        (0..=n)
+            .map(|i| (i as f64 * sc.step_h).min(horizon))
+            .collect()
     } else {
         flags.sample_times.to_vec()
     };
@@ -56,10 +67,13 @@ pub fn write(flags: &NonmemFlags, m: &Monograph, sc: &Scenario, subjects: &[Indi
     let rows = dataset::sample_subjects(&inputs, &times, flags.residual_proportional, flags.seed)
         .map_err(|e| CliError::input(format!("--nonmem-out: {e}")))?;
     let text = dataset::write(&rows);
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| CliError::input(format!("--nonmem-out {}: not a file name", path.display())))?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().ok_or_else(|| {
+        CliError::input(format!("--nonmem-out {}: not a file name", path.display()))
+    })?;
     crate::output::write_files(dir, &[(&name.to_string_lossy(), text.into_bytes())])?;
     Ok(Some(format!(
         "Wrote NONMEM dataset {} ({} subjects x {} samples; TIME h, AMT mg free base, DV ng/mL{})",

@@ -34,9 +34,14 @@ pub fn sample_subjects(
     seed: u64,
 ) -> Result<Vec<WriteSubject>> {
     if times_h.is_empty() {
-        return Err(Error::input("sample_times", "give at least one sampling time"));
+        return Err(Error::input(
+            "sample_times",
+            "give at least one sampling time",
+        ));
     }
-    if times_h.iter().any(|t| !t.is_finite() || *t < 0.0) || times_h.windows(2).any(|w| w[1] <= w[0]) {
+    if times_h.iter().any(|t| !t.is_finite() || *t < 0.0)
+        || times_h.windows(2).any(|w| w[1] <= w[0])
+    {
         return Err(Error::input(
             "sample_times",
             "times must be finite, >= 0 h and strictly ascending",
