@@ -45,6 +45,8 @@ enum Command {
     Trial(commands::trial::Args),
     /// Analyse data: MMRM, dose-response fits.
     Analyze(commands::analyze::Args),
+    /// Fit a population PK model (FOCE-I, as NONMEM) to a NONMEM-format dataset.
+    Fit(commands::fit::Args),
 }
 
 fn main() {
@@ -67,6 +69,7 @@ fn main() {
         Command::Lint(a) => commands::lint::run(a),
         Command::Trial(a) => commands::trial::run(a),
         Command::Analyze(a) => commands::analyze::run(a),
+        Command::Fit(a) => commands::fit::run(a),
     };
     if let Err(e) = result {
         eprintln!("{e}");

@@ -6,6 +6,7 @@
 //! Research use only: nothing here is a prescription or dosing advice for a patient.
 
 pub mod compare;
+pub mod dataset;
 pub mod design;
 pub mod error;
 pub mod finding;

@@ -85,6 +85,26 @@ pub struct Args {
     /// Target expression, e.g. "net_occupancy.trough>=0.8" (repeatable; population runs).
     #[arg(long = "target")]
     pub target: Vec<String>,
+    /// Write the simulated subject(s) as a NONMEM-format dataset (TIME h, AMT mg, DV ng/mL).
+    #[arg(long)]
+    pub nonmem_out: Option<PathBuf>,
+    /// Sampling times (h) for --nonmem-out, comma-separated (default: the output grid).
+    #[arg(long, value_delimiter = ',')]
+    pub sample_times: Vec<f64>,
+    /// Proportional residual error SD (fraction, e.g. 0.2) on the --nonmem-out samples.
+    #[arg(long)]
+    pub residual_proportional: Option<f64>,
+}
+
+impl Args {
+    pub fn nonmem_flags(&self) -> super::nonmem_out::NonmemFlags<'_> {
+        super::nonmem_out::NonmemFlags {
+            out: self.nonmem_out.as_deref(),
+            sample_times: &self.sample_times,
+            residual_proportional: self.residual_proportional,
+            seed: self.seed.unwrap_or(1),
+        }
+    }
 }
 
 /// The scenario from the file (if any) with the flags applied on top.
@@ -148,6 +168,7 @@ pub fn run(args: Args) -> CliResult {
     // Targets are checked first, so a malformed one is an error whatever the mode.
     let targets = levodose::target::parse_all(&args.target)?;
     let crcl = crcl_choice(&args, &m)?;
+    args.nonmem_flags().check()?;
     if args.subjects.is_some() || args.parameters.is_some() {
         return super::simulate_population::run(&args, sc, &m, &targets, crcl);
     }
@@ -158,6 +179,17 @@ pub fn run(args: Args) -> CliResult {
     }
     reject_population_flags(&args)?;
     let sim = simulate::run(&m, &sc)?;
+    if args.nonmem_out.is_some() {
+        let ind = levodose::population::Individual {
+            id: "1".into(),
+            params: levodose::subject::individual_human(&m, &sc.subject, &sc.pk)?.params,
+            weight_kg: sc.subject.weight_kg,
+            crcl_ml_per_min: sc.subject.crcl_ml_per_min,
+        };
+        if let Some(note) = super::nonmem_out::write(&args.nonmem_flags(), &m, &sc, &[ind])? {
+            eprintln!("{note}");
+        }
+    }
     if let Some(dir) = &args.out {
         write_outputs(dir, &sim, args.no_profile)?;
     }
@@ -193,9 +225,9 @@ fn reject_population_flags(args: &Args) -> CliResult {
             "--target applies to population runs (--subjects N or --parameters FILE): the probability of target attainment is a share of subjects; a single subject's metrics are in summary.steady_state",
         ));
     }
-    if args.seed.is_some() {
+    if args.seed.is_some() && args.residual_proportional.is_none() {
         return Err(CliError::input(
-            "--seed applies to sampled population runs (--subjects N): a single typical subject has no random draws",
+            "--seed applies to sampled population runs (--subjects N) and to --residual-proportional noise: a single typical subject has no random draws otherwise",
         ));
     }
     if args.no_profile && !args.json && args.out.is_none() {

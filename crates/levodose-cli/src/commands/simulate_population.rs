@@ -97,6 +97,9 @@ pub fn run(
         }
     };
     let pop = population::simulate(m, &sc, &subjects, targets, &opts)?;
+    if let Some(note) = super::nonmem_out::write(&args.nonmem_flags(), m, &sc, &subjects)? {
+        eprintln!("{note}");
+    }
     // The typical subject of the same scenario (its summary, findings and notes frame the population).
     let typical = simulate::run(m, &sc)?;
     let mut json = serde_json::to_value(&typical)?;

@@ -1,0 +1,183 @@
+//! `levodose fit` and `simulate --nonmem-out`: JSON layout of issue 12, exit 2 with the line
+//! named for bad datasets, and no flag silently ignored.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn levodose(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_levodose"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn tmp(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("levodose-cli-fit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+const MODEL: &str = "structure = \"oral-1cpt\"\n[parameters.cl]\ninit = 20\nomega = 0.1\n[parameters.v]\ninit = 300\nomega = 0.1\n[parameters.ka]\ninit = 1\nomega = 0.2\n[error]\nproportional_sd = 0.2\n";
+
+#[test]
+fn fit_json_has_the_issue_layout() {
+    let out = levodose(&[
+        "fit",
+        "examples/fit/levomilnacipran_sim.csv",
+        "--model",
+        "examples/fit/oral1_lag.toml",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(j["ofv"].as_f64().unwrap().is_finite());
+    assert_eq!(j["n_subjects"], 60);
+    assert_eq!(j["n_observations"], 360);
+    assert_eq!(j["converged"], true);
+    for name in ["cl", "v", "ka", "lag", "cl_crcl"] {
+        let p = &j["parameters"][name];
+        assert!(
+            p["estimate"].is_number() && p["se"].is_number() && p["rse_pct"].is_number(),
+            "{name}: {p}"
+        );
+    }
+    for name in ["cl", "v", "ka"] {
+        let o = &j["omega"][name];
+        let var = o["variance"].as_f64().unwrap();
+        // cv_pct = 100 sqrt(exp(omega^2) - 1) (issue 12)
+        assert!((o["cv_pct"].as_f64().unwrap() - 100.0 * (var.exp() - 1.0).sqrt()).abs() < 1e-9);
+        assert!(o["se"].is_number());
+    }
+    assert!(j["omega_correlation"]["cl,v"].is_number());
+    assert!(j["sigma"]["proportional_sd"].is_number());
+    assert!(j["shrinkage_pct"]["eta_cl"].is_number());
+    let ind = &j["individual"][0];
+    assert_eq!(ind["id"], "1");
+    assert!(
+        ind["eta"]["cl"].is_number()
+            && ind["parameters"]["v"].is_number()
+            && ind["ofv_contribution"].is_number()
+    );
+    // The individual OFV terms add up to the OFV.
+    let sum: f64 = j["individual"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["ofv_contribution"].as_f64().unwrap())
+        .sum();
+    assert!((sum - j["ofv"].as_f64().unwrap()).abs() < 1e-6);
+    assert!(j["covariance"]["condition_number"]
+        .as_f64()
+        .unwrap()
+        .is_finite());
+    assert!(j["findings"].is_array());
+}
+
+#[test]
+fn bad_datasets_exit_2_naming_the_line() {
+    let model = tmp("model.toml", MODEL);
+    let m = model.to_str().unwrap();
+    for (name, text, expect) in [
+        (
+            "backwards.csv",
+            "ID,TIME,AMT,DV,EVID\n1,0,40,0,1\n1,5,0,30,0\n1,4,0,20,0\n",
+            "line 4",
+        ),
+        (
+            "noobs.csv",
+            "ID,TIME,AMT,DV,EVID\n1,0,40,0,1\n1,5,0,30,0\n2,0,40,0,1\n",
+            "line 4",
+        ),
+        (
+            "noamt.csv",
+            "ID,TIME,AMT,DV,EVID\n1,0,0,0,1\n1,5,0,30,0\n",
+            "line 2",
+        ),
+        (
+            "negdv.csv",
+            "ID,TIME,AMT,DV,EVID\n1,0,40,0,1\n1,5,0,-3,0\n",
+            "line 3",
+        ),
+    ] {
+        let f = tmp(name, text);
+        let out = levodose(&["fit", f.to_str().unwrap(), "--model", m]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(expect), "{name}: {err}");
+    }
+}
+
+#[test]
+fn nonmem_flags_need_nonmem_out() {
+    let out = levodose(&[
+        "simulate",
+        "--regimen",
+        "40mg qd",
+        "--days",
+        "2",
+        "--sample-times",
+        "1,2",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--nonmem-out"));
+}
+
+#[test]
+fn simulate_nonmem_out_reads_back_with_stated_units() {
+    let dir = std::env::temp_dir().join(format!("levodose-cli-nm-{}", std::process::id()));
+    let file = dir.join("sim.csv");
+    let out = levodose(&[
+        "simulate",
+        "--regimen",
+        "40mg qd",
+        "--days",
+        "2",
+        "--sample-times",
+        "6,24,30",
+        "--nonmem-out",
+        file.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("# units: TIME h; AMT mg (free base); DV ng/mL"));
+    // Same concentrations as the simulation's own profile (hourly grid) at 6 and 30 h.
+    let sim: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let prof = sim["profile"].as_array().unwrap();
+    let at = |t: f64| {
+        prof.iter()
+            .find(|p| p["time_h"].as_f64().unwrap() == t)
+            .unwrap()["conc_ng_per_ml"]
+            .as_f64()
+            .unwrap()
+    };
+    let obs: Vec<(f64, f64)> = text
+        .lines()
+        .skip(2)
+        .map(|l| {
+            l.split(',')
+                .map(|c| c.parse::<f64>().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .filter(|c| c[4] == 0.0)
+        .map(|c| (c[1], c[3]))
+        .collect();
+    assert_eq!(obs.len(), 3);
+    assert!((obs[0].1 - at(6.0)).abs() < 1e-9 * at(6.0));
+    assert!((obs[2].1 - at(30.0)).abs() < 1e-9 * at(30.0));
+}

@@ -1,0 +1,422 @@
+//! The model file (`--model model.toml`) and its resolved form.
+//!
+//! ```toml
+//! structure = "oral-1cpt"
+//! [parameters.cl]
+//! init = 2.7        # natural scale; log-normal IIV: CL = cl * exp(eta_cl)
+//! omega = 0.3       # initial variance of eta_cl; leave out for no IIV
+//! [parameters.cl.covariates.CRCL]
+//! reference = 100
+//! form = "power"    # CL = TVCL * (CRCL/100)^theta; "linear": * (1 + theta (CRCL - 100))
+//! init = 0.5
+//! [parameters.v]
+//! init = 32.0
+//! omega = 0.1
+//! [parameters.ka]
+//! init = 1.5
+//! omega = 0.6
+//! [omega_block]     # optional: correlated etas
+//! parameters = ["cl", "v"]
+//! correlation = 0.3
+//! [error]
+//! additive_sd = 0.7   # and/or proportional_sd
+//! ```
+
+use levodose::error::{Error, Result};
+use nalgebra::DMatrix;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Structural models with exact closed forms in [`crate::predict`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Structure {
+    #[serde(rename = "oral-1cpt")]
+    Oral1,
+    #[serde(rename = "oral-1cpt-lag")]
+    Oral1Lag,
+    #[serde(rename = "iv-1cpt")]
+    Iv1,
+}
+
+impl Structure {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "oral-1cpt" => Ok(Structure::Oral1),
+            "oral-1cpt-lag" => Ok(Structure::Oral1Lag),
+            "iv-1cpt" => Ok(Structure::Iv1),
+            "oral-2cpt" | "iv-2cpt" => Err(Error::input(
+                "structure",
+                format!("\"{s}\" is not implemented in the fit yet; use oral-1cpt, oral-1cpt-lag or iv-1cpt"),
+            )),
+            other => Err(Error::input(
+                "structure",
+                format!("\"{other}\" is unknown; use oral-1cpt, oral-1cpt-lag or iv-1cpt"),
+            )),
+        }
+    }
+    /// Parameter names in the order the predictions use them.
+    pub fn parameter_names(self) -> &'static [&'static str] {
+        match self {
+            Structure::Oral1 => &["cl", "v", "ka"],
+            Structure::Oral1Lag => &["cl", "v", "ka", "lag"],
+            Structure::Iv1 => &["cl", "v"],
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Structure::Oral1 => "oral-1cpt",
+            Structure::Oral1Lag => "oral-1cpt-lag",
+            Structure::Iv1 => "iv-1cpt",
+        }
+    }
+    /// NONMEM compartment that receives extravascular doses (None for iv structures).
+    pub fn depot_cmt(self) -> Option<u32> {
+        match self {
+            Structure::Iv1 => None,
+            _ => Some(1),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CovariateFile {
+    pub reference: f64,
+    pub form: String,
+    pub init: f64,
+    #[serde(default)]
+    pub fixed: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterFile {
+    pub init: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub omega: Option<f64>,
+    #[serde(default)]
+    pub fixed: bool,
+    #[serde(default)]
+    pub omega_fixed: bool,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub covariates: BTreeMap<String, CovariateFile>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OmegaBlockFile {
+    pub parameters: Vec<String>,
+    pub correlation: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additive_sd: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proportional_sd: Option<f64>,
+    #[serde(default)]
+    pub fixed: bool,
+}
+
+/// The model file as written.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    pub structure: String,
+    pub parameters: BTreeMap<String, ParameterFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub omega_block: Option<OmegaBlockFile>,
+    pub error: ErrorFile,
+}
+
+impl ModelFile {
+    pub fn from_toml(text: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|e| Error::input("model", e.to_string()))
+    }
+}
+
+/// How a covariate enters a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CovariateForm {
+    /// P = TV * (COV / reference)^theta
+    #[serde(rename = "power")]
+    Power,
+    /// P = TV * (1 + theta (COV - reference))
+    #[serde(rename = "linear")]
+    Linear,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Covariate {
+    /// Index of the structural parameter it acts on.
+    pub parameter: usize,
+    /// Dataset column (upper case).
+    pub column: String,
+    pub form: CovariateForm,
+    pub reference: f64,
+    pub init: f64,
+    pub fixed: bool,
+}
+
+/// Residual error: R = additive_sd^2 + (proportional_sd f)^2.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ErrorModel {
+    pub additive_sd: Option<f64>,
+    pub proportional_sd: Option<f64>,
+    pub fixed: bool,
+}
+
+/// A resolved, validated model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub structure: Structure,
+    /// Natural-scale typical values, in `structure.parameter_names()` order.
+    pub theta: Vec<f64>,
+    pub theta_fixed: Vec<bool>,
+    /// Structural parameter index of each eta.
+    pub eta_parameter: Vec<usize>,
+    /// Initial omega (variances on the diagonal).
+    pub omega: DMatrix<f64>,
+    /// Per eta: variance fixed.
+    pub omega_fixed: Vec<bool>,
+    /// Eta index pairs (i > j) whose covariance is estimated.
+    pub omega_pairs: Vec<(usize, usize)>,
+    pub covariates: Vec<Covariate>,
+    pub error: ErrorModel,
+}
+
+impl Model {
+    pub fn names(&self) -> &'static [&'static str] {
+        self.structure.parameter_names()
+    }
+    pub fn n_eta(&self) -> usize {
+        self.eta_parameter.len()
+    }
+    pub fn eta_name(&self, e: usize) -> &'static str {
+        self.names()[self.eta_parameter[e]]
+    }
+
+    /// Resolves and validates a model file; errors name the key and the allowed values.
+    pub fn from_file(file: &ModelFile) -> Result<Self> {
+        let structure = Structure::parse(&file.structure)?;
+        let names = structure.parameter_names();
+        for key in file.parameters.keys() {
+            if !names.contains(&key.as_str()) {
+                return Err(Error::input(
+                    format!("parameters.{key}"),
+                    format!(
+                        "not a parameter of {}; its parameters are {}",
+                        structure.as_str(),
+                        names.join(", ")
+                    ),
+                ));
+            }
+        }
+        let mut theta = Vec::new();
+        let mut theta_fixed = Vec::new();
+        let mut eta_parameter = Vec::new();
+        let mut omega_var = Vec::new();
+        let mut omega_fixed = Vec::new();
+        let mut covariates = Vec::new();
+        for (k, name) in names.iter().enumerate() {
+            let p = file.parameters.get(*name).ok_or_else(|| {
+                Error::input(
+                    format!("parameters.{name}"),
+                    format!("missing: {} needs {}", structure.as_str(), names.join(", ")),
+                )
+            })?;
+            if !(p.init.is_finite() && p.init > 0.0) {
+                return Err(Error::input(
+                    format!("parameters.{name}.init"),
+                    format!("{} must be > 0 (natural scale, log-normal)", p.init),
+                ));
+            }
+            theta.push(p.init);
+            theta_fixed.push(p.fixed);
+            if let Some(w) = p.omega {
+                if !(w.is_finite() && w > 0.0 && w < 10.0) {
+                    return Err(Error::input(
+                        format!("parameters.{name}.omega"),
+                        format!("{w} must be a variance above 0 and below 10"),
+                    ));
+                }
+                eta_parameter.push(k);
+                omega_var.push(w);
+                omega_fixed.push(p.omega_fixed);
+            } else if p.omega_fixed {
+                return Err(Error::input(
+                    format!("parameters.{name}.omega_fixed"),
+                    "set without an omega",
+                ));
+            }
+            for (col, c) in &p.covariates {
+                let form = match c.form.as_str() {
+                    "power" => CovariateForm::Power,
+                    "linear" => CovariateForm::Linear,
+                    other => {
+                        return Err(Error::input(
+                            format!("parameters.{name}.covariates.{col}.form"),
+                            format!("\"{other}\" is not supported; use power or linear"),
+                        ))
+                    }
+                };
+                if !(c.reference.is_finite()
+                    && (form == CovariateForm::Linear || c.reference > 0.0))
+                {
+                    return Err(Error::input(
+                        format!("parameters.{name}.covariates.{col}.reference"),
+                        format!("{} must be a positive number", c.reference),
+                    ));
+                }
+                if !c.init.is_finite() {
+                    return Err(Error::input(
+                        format!("parameters.{name}.covariates.{col}.init"),
+                        "must be a finite number",
+                    ));
+                }
+                covariates.push(Covariate {
+                    parameter: k,
+                    column: col.to_ascii_uppercase(),
+                    form,
+                    reference: c.reference,
+                    init: c.init,
+                    fixed: c.fixed,
+                });
+            }
+        }
+        let n = eta_parameter.len();
+        let mut omega = DMatrix::zeros(n, n);
+        for (e, w) in omega_var.iter().enumerate() {
+            omega[(e, e)] = *w;
+        }
+        let mut omega_pairs = Vec::new();
+        if let Some(b) = &file.omega_block {
+            if !(b.correlation.is_finite() && b.correlation.abs() < 1.0) {
+                return Err(Error::input(
+                    "omega_block.correlation",
+                    format!("{} must be between -1 and 1", b.correlation),
+                ));
+            }
+            let mut idx = Vec::new();
+            for p in &b.parameters {
+                let e = names
+                    .iter()
+                    .position(|x| x == p)
+                    .and_then(|k| eta_parameter.iter().position(|&ep| ep == k))
+                    .ok_or_else(|| {
+                        Error::input(
+                            "omega_block.parameters",
+                            format!("\"{p}\" is not a parameter with an omega"),
+                        )
+                    })?;
+                idx.push(e);
+            }
+            if idx.len() < 2 {
+                return Err(Error::input(
+                    "omega_block.parameters",
+                    "needs at least two parameters",
+                ));
+            }
+            for (a, &i) in idx.iter().enumerate() {
+                for &j in &idx[..a] {
+                    let (hi, lo) = if i > j { (i, j) } else { (j, i) };
+                    let c = b.correlation * (omega[(hi, hi)] * omega[(lo, lo)]).sqrt();
+                    omega[(hi, lo)] = c;
+                    omega[(lo, hi)] = c;
+                    omega_pairs.push((hi, lo));
+                }
+            }
+            if omega.clone().cholesky().is_none() {
+                return Err(Error::input(
+                    "omega_block.correlation",
+                    "gives an omega matrix that is not positive definite",
+                ));
+            }
+        }
+        let e = &file.error;
+        for (key, v) in [
+            ("error.additive_sd", e.additive_sd),
+            ("error.proportional_sd", e.proportional_sd),
+        ] {
+            if let Some(x) = v {
+                if !(x.is_finite() && x > 0.0) {
+                    return Err(Error::input(
+                        key,
+                        format!("{x} must be a standard deviation > 0"),
+                    ));
+                }
+            }
+        }
+        if e.additive_sd.is_none() && e.proportional_sd.is_none() {
+            return Err(Error::input(
+                "error",
+                "give additive_sd, proportional_sd or both",
+            ));
+        }
+        Ok(Model {
+            structure,
+            theta,
+            theta_fixed,
+            eta_parameter,
+            omega,
+            omega_fixed,
+            omega_pairs,
+            covariates,
+            error: ErrorModel {
+                additive_sd: e.additive_sd,
+                proportional_sd: e.proportional_sd,
+                fixed: e.fixed,
+            },
+        })
+    }
+
+    /// The model file for these values (as `--write-model` writes a fitted model).
+    pub fn to_file(&self) -> ModelFile {
+        let names = self.names();
+        let mut parameters = BTreeMap::new();
+        for (k, name) in names.iter().enumerate() {
+            let eta = self.eta_parameter.iter().position(|&p| p == k);
+            let covariates = self
+                .covariates
+                .iter()
+                .filter(|c| c.parameter == k)
+                .map(|c| {
+                    (
+                        c.column.clone(),
+                        CovariateFile {
+                            reference: c.reference,
+                            form: match c.form {
+                                CovariateForm::Power => "power".into(),
+                                CovariateForm::Linear => "linear".into(),
+                            },
+                            init: c.init,
+                            fixed: c.fixed,
+                        },
+                    )
+                })
+                .collect();
+            parameters.insert(
+                name.to_string(),
+                ParameterFile {
+                    init: self.theta[k],
+                    omega: eta.map(|e| self.omega[(e, e)]),
+                    fixed: self.theta_fixed[k],
+                    omega_fixed: eta.map(|e| self.omega_fixed[e]).unwrap_or(false),
+                    covariates,
+                },
+            );
+        }
+        ModelFile {
+            structure: self.structure.as_str().into(),
+            parameters,
+            omega_block: None,
+            error: ErrorFile {
+                additive_sd: self.error.additive_sd,
+                proportional_sd: self.error.proportional_sd,
+                fixed: self.error.fixed,
+            },
+        }
+    }
+}
