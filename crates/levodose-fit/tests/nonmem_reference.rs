@@ -17,7 +17,7 @@ fn reference() -> Option<PathBuf> {
     }
 }
 
-fn read(dir: &PathBuf, file: &str, ignore: &[&str]) -> Dataset {
+fn read(dir: &std::path::Path, file: &str, ignore: &[&str]) -> Dataset {
     let text = std::fs::read_to_string(dir.join("data").join(file)).unwrap();
     let opts = ReadOptions {
         ignore: ignore.iter().map(|s| s.to_string()).collect(),
