@@ -2,10 +2,10 @@
 
 pub mod dose_response;
 pub mod mmrm;
+pub mod nca;
 pub mod study;
 mod study_figures;
 mod study_report;
-pub mod nca;
 
 use crate::error::CliResult;
 
@@ -22,7 +22,7 @@ pub enum What {
     /// Fit a dose-response model (4-parameter log-logistic or Emax) by least squares.
     DoseResponse(dose_response::Args),
     /// Preclinical group comparisons (protocol 1): ANOVA, Welch, Dunnett, Tukey, Kruskal-Wallis, Dunn, qPCR, Western, locomotor check.
-    Study(study::Args),
+    Study(Box<study::Args>),
     /// Non-compartmental analysis (NCA) as Phoenix WinNonlin, parameters named as PKNCA.
     Nca(Box<nca::Args>),
 }
@@ -31,7 +31,7 @@ pub fn run(args: Args) -> CliResult {
     match args.what {
         What::Mmrm(a) => mmrm::run(a),
         What::DoseResponse(a) => dose_response::run(a),
-        What::Study(a) => study::run(a),
+        What::Study(a) => study::run(*a),
         What::Nca(a) => nca::run(*a),
     }
 }
