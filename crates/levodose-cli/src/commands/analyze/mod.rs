@@ -1,4 +1,4 @@
-//! `levodose analyze {mmrm, dose-response}`.
+//! `levodose analyze {mmrm, dose-response, study}`.
 
 pub mod dose_response;
 pub mod mmrm;
@@ -15,6 +15,7 @@ pub struct Args {
 }
 
 #[derive(clap::Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once; boxing the flags buys nothing
 pub enum What {
     /// Mixed model for repeated measures (REML, unstructured covariance), as SAS PROC MIXED.
     Mmrm(mmrm::Args),

@@ -70,9 +70,9 @@ possible outliers were flagged with Grubbs' test and not removed. ",
     if !r.locomotor_check.is_empty() {
         t.push_str("Forced swim effects were read alongside open-field locomotion to rule out hyperlocomotion or sedation. ");
     }
-    let _ = write!(
+    let _ = writeln!(
         t,
-        "A two-sided alpha of 0.05 was used. Analyses were run with levodose {}.\n",
+        "A two-sided alpha of 0.05 was used. Analyses were run with levodose {}.",
         env!("CARGO_PKG_VERSION")
     );
     t
