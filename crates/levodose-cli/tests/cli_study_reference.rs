@@ -4,7 +4,7 @@
 //! 1e-6 relative. Skipped with a notice where the reference folder is absent.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 fn reference_dir() -> Option<PathBuf> {
@@ -42,7 +42,7 @@ const DUNNETT_RECOMPUTED: [(&str, &str, f64); 1] =
 const DET: f64 = 1e-8;
 const ADJ: f64 = 1e-6;
 
-fn run(dir: &Path) -> Value {
+fn run(dir: &std::path::Path) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_levodose"))
         .args(["analyze", "study"])
         .arg(dir.join("study_a.csv"))

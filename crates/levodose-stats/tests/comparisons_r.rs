@@ -2,6 +2,7 @@
 //! Shapiro-Wilk, Brown-Forsythe, Grubbs and the log-dose trend contrast against values computed
 //! in R 4.2.2 (Debian 12, multcomp 1.4) on the fixed data below; each R call is in the comment.
 
+#![allow(clippy::excessive_precision)] // R values kept exactly as printed with %.17g
 use levodose_stats::comparisons::{anova, normality, outliers, OneWayInput};
 
 const X1: [f64; 10] = [2.1, 3.4, 1.9, 5.6, 4.4, 3.3, 2.8, 9.7, 3.0, 4.1];

@@ -1,4 +1,4 @@
-//! `levodose analyze {mmrm, dose-response, nca}`.
+//! `levodose analyze {mmrm, dose-response, nca, study}`.
 
 pub mod dose_response;
 pub mod mmrm;
@@ -16,6 +16,7 @@ pub struct Args {
 }
 
 #[derive(clap::Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once; boxing the flags buys nothing
 pub enum What {
     /// Mixed model for repeated measures (REML, unstructured covariance), as SAS PROC MIXED.
     Mmrm(mmrm::Args),

@@ -84,7 +84,7 @@ fn ticks(lo: f64, hi: f64) -> Vec<f64> {
 }
 
 /// Vertical axis with ticks and a label; returns the y mapping.
-#[allow(clippy::too_many_arguments)] // one SVG axis: its range, ticks, label and plot box
+#[allow(clippy::too_many_arguments)] // one drawing call: position, range, label and tick format
 fn y_axis(
     s: &mut String,
     lo: f64,
