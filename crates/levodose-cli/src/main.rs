@@ -5,6 +5,7 @@ mod commands;
 mod error;
 mod output;
 mod plot;
+mod report;
 
 use clap::{Parser, Subcommand};
 
@@ -45,6 +46,8 @@ enum Command {
     Trial(commands::trial::Args),
     /// Analyse data: MMRM, dose-response fits.
     Analyze(commands::analyze::Args),
+    /// Start the local web workbench (127.0.0.1; forms, reports, JSON downloads).
+    Serve(commands::serve::Args),
 }
 
 fn main() {
@@ -67,6 +70,7 @@ fn main() {
         Command::Lint(a) => commands::lint::run(a),
         Command::Trial(a) => commands::trial::run(a),
         Command::Analyze(a) => commands::analyze::run(a),
+        Command::Serve(a) => commands::serve::run(a),
     };
     if let Err(e) = result {
         eprintln!("{e}");

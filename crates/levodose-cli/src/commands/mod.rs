@@ -6,6 +6,7 @@ pub mod design;
 pub mod facts;
 pub mod lint;
 pub mod optimize;
+pub mod serve;
 pub mod simulate;
 pub mod simulate_population;
 pub mod translate;
