@@ -49,7 +49,9 @@ pub struct Chart {
     pub log_x: bool,
     /// Footnote under the title (e.g. the research-use note or an assumption).
     pub note: Option<String>,
-    /// Kept for callers; the legend now always sits in its own strip under the plot.
+    /// Kept so callers that set it still compile; the legend now always sits in its own strip
+    /// under the plot, where it cannot cover data.
+    #[allow(dead_code)]
     pub legend_lower_right: bool,
     /// Shaded x intervals (start, end, label), e.g. a behavioural test window.
     pub xspans: Vec<(f64, f64, String)>,

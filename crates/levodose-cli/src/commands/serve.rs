@@ -4,7 +4,8 @@
 //! by the CLI's own parser, then run through the command's own `compute`, so the workbench
 //! validates with the CLI's messages and answers what the CLI answers; the result page is the
 //! `--out` report with the exact command and a JSON download. Nothing is written except uploads,
-//! into one temporary folder that is removed when the server stops.
+//! each into its own folder under one temporary folder, removed when its request is answered
+//! (the temporary folder itself is removed when the server ends normally).
 
 use crate::error::{CliError, CliResult};
 use crate::report::{self, command_line, Document};
@@ -121,9 +122,6 @@ pub fn run(args: Args) -> CliResult {
         println!("levodose workbench: http://{local}/  (Ctrl-C to stop)");
         let _ = std::io::stdout().flush();
         axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
             .await
             .map_err(|e| CliError::Internal(e.into()))
     })
