@@ -299,7 +299,7 @@ impl Chart {
                 chart
                     .draw_series(std::iter::once(Text::new(
                         label.clone(),
-                        (a, y_at(0.97 - 0.05 * i as f64)),
+                        (a, y_at(0.06 + 0.05 * i as f64)),
                         (FONT, 12).into_font().color(&BLACK.mix(0.75)),
                     )))
                     .map_err(err)?;
@@ -428,9 +428,10 @@ fn draw_legend<DB: DrawingBackend>(
                 }
             }
             Key::Marker(c) => area.draw(&Circle::new((x + 11, y + 6), 5, c.filled()))?,
-            Key::Area(c) => {
-                area.draw(&Rectangle::new([(x, y), (x + 22, y + 12)], c.mix(0.3).filled()))?
-            }
+            Key::Area(c) => area.draw(&Rectangle::new(
+                [(x, y), (x + 22, y + 12)],
+                c.mix(0.3).filled(),
+            ))?,
             Key::Reference => area.draw(&PathElement::new(
                 vec![(x, y + 6), (x + 22, y + 6)],
                 RGBColor(60, 60, 60).stroke_width(2),

@@ -52,7 +52,11 @@ fn free_port() -> u16 {
 }
 
 /// Starts chromedriver and a headless Chromium session with a fresh profile.
-async fn session(chromium: &PathBuf, driver: &PathBuf, profile: &std::path::Path) -> (Proc, Client) {
+async fn session(
+    chromium: &PathBuf,
+    driver: &PathBuf,
+    profile: &std::path::Path,
+) -> (Proc, Client) {
     let port = free_port();
     let child = Command::new(driver)
         .arg(format!("--port={port}"))
@@ -100,7 +104,11 @@ async fn session(chromium: &PathBuf, driver: &PathBuf, profile: &std::path::Path
 #[derive(Debug)]
 struct BrowserLog;
 impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
         base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
     }
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
@@ -168,7 +176,9 @@ fn cli_recommendation(args: &[&str]) -> String {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     format!(
         "{} mg once daily",
-        v["recommendation"]["dose_mg"].as_f64().expect("a recommended dose")
+        v["recommendation"]["dose_mg"]
+            .as_f64()
+            .expect("a recommended dose")
     )
 }
 
@@ -197,7 +207,12 @@ async fn workbench_optimisation_form_and_bad_upload() {
     let n = c.find(Locator::Id("f-subjects")).await.unwrap();
     n.clear().await.unwrap();
     n.send_keys("500").await.unwrap();
-    c.find(Locator::Id("submit")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let rec = c
         .wait()
         .at_most(Duration::from_secs(120))
@@ -208,8 +223,17 @@ async fn workbench_optimisation_form_and_bad_upload() {
     let sizes = figure_sizes(&c).await;
     assert!(!sizes.is_empty(), "the result shows figures");
     assert!(sizes.iter().all(|&(w, h)| w > 0.0 && h > 0.0), "{sizes:?}");
-    let command = c.find(Locator::Id("command")).await.unwrap().text().await.unwrap();
-    assert!(command.starts_with("levodose optimize --pta 0.8"), "{command}");
+    let command = c
+        .find(Locator::Id("command"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        command.starts_with("levodose optimize --pta 0.8"),
+        "{command}"
+    );
     assert_eq!(console_errors(&c).await, Vec::<String>::new());
 
     // Upload a bad CSV to the MMRM page: the CLI's message comes back.
@@ -222,7 +246,12 @@ async fn workbench_optimisation_form_and_bad_upload() {
         .send_keys(&bad.display().to_string())
         .await
         .unwrap();
-    c.find(Locator::Id("submit")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let err = c
         .wait()
         .at_most(Duration::from_secs(30))
@@ -265,11 +294,17 @@ async fn optimize_report_html_shows_recommendation_and_every_figure() {
         .unwrap();
     let rec = c.find(Locator::Id("recommendation")).await.unwrap();
     assert_eq!(rec.text().await.unwrap(), expected);
-    let figures = c.find_all(Locator::Css("figure.report-figure")).await.unwrap();
+    let figures = c
+        .find_all(Locator::Css("figure.report-figure"))
+        .await
+        .unwrap();
     assert_eq!(figures.len(), 2, "PTA by dose and target spread");
     let sizes = figure_sizes(&c).await;
     assert_eq!(sizes.len(), 2);
-    assert!(sizes.iter().all(|&(w, h)| w > 100.0 && h > 50.0), "{sizes:?}");
+    assert!(
+        sizes.iter().all(|&(w, h)| w > 100.0 && h > 50.0),
+        "{sizes:?}"
+    );
     assert_eq!(console_errors(&c).await, Vec::<String>::new());
     c.close().await.unwrap();
 }

@@ -51,7 +51,11 @@ fn request(addr: &str, method: &str, path: &str, form: Option<&str>) -> (u16, St
     let mut resp = String::new();
     s.read_to_string(&mut resp).unwrap();
     let status = resp[9..12].parse().unwrap();
-    let body = resp.split_once("\r\n\r\n").map(|x| x.1).unwrap_or("").to_string();
+    let body = resp
+        .split_once("\r\n\r\n")
+        .map(|x| x.1)
+        .unwrap_or("")
+        .to_string();
     (status, body)
 }
 

@@ -235,7 +235,11 @@ fn document(o: &Optimization, m: &Monograph, pta: &Chart, spread: &Chart) -> Cli
         .first()
         .map(|c| c.target_metrics.keys().cloned().collect())
         .unwrap_or_default();
-    let mut header = vec!["dose (mg once daily)".to_string(), "PTA".into(), "label".into()];
+    let mut header = vec![
+        "dose (mg once daily)".to_string(),
+        "PTA".into(),
+        "label".into(),
+    ];
     for n in &metric_names {
         header.push(format!("{n} p05"));
         header.push(format!("{n} p50"));
@@ -249,7 +253,12 @@ fn document(o: &Optimization, m: &Monograph, pta: &Chart, spread: &Chart) -> Cli
             let mut row = vec![
                 format!("{}", c.dose_mg),
                 pct(c.pta),
-                if c.label_conform { "on-label" } else { "OFF-LABEL" }.to_string(),
+                if c.label_conform {
+                    "on-label"
+                } else {
+                    "OFF-LABEL"
+                }
+                .to_string(),
             ];
             for n in &metric_names {
                 let st = c.target_metrics[n];
@@ -515,8 +524,10 @@ fn pta_chart(o: &Optimization, curve: &PtaCurve) -> Chart {
     }
     ch.y_range = Some((0.0, 1.05));
     ch.integer_x = true;
-    ch.hlines
-        .push((o.pta_required, format!("required PTA {}", pct(o.pta_required))));
+    ch.hlines.push((
+        o.pta_required,
+        format!("required PTA {}", pct(o.pta_required)),
+    ));
     if let Some(c) = o.label_cap_mg {
         ch.vlines.push((c, format!("label cap {c} mg")));
     }

@@ -139,7 +139,13 @@ struct Field {
     help: &'static str,
 }
 
-fn field(name: &'static str, label: &'static str, kind: &'static str, value: &str, help: &'static str) -> Field {
+fn field(
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    value: &str,
+    help: &'static str,
+) -> Field {
     Field {
         name,
         label,
@@ -183,13 +189,49 @@ fn simulate_form() -> FormPage {
         title: "One regimen's profile",
         intro: "Concentration and NET/SERT occupancy of one subject under a regimen.",
         fields: vec![
-            field("regimen", "Regimen", "text", "label-titration", "e.g. 80mg qd, label-titration:80"),
+            field(
+                "regimen",
+                "Regimen",
+                "text",
+                "label-titration",
+                "e.g. 80mg qd, label-titration:80",
+            ),
             field("days", "Days", "number", "14", "1-3650"),
-            field("step-h", "Output step (h)", "number", "", "0.01-24; empty: 1"),
-            field("crcl", "Creatinine clearance (mL/min)", "number", "", "0-250"),
-            field("weight-kg", "Body weight (kg)", "number", "", "for mg/kg doses"),
-            field("comed", "Co-medications (comma separated)", "text", "", "e.g. ketoconazole"),
-            field("occupancy-basis", "Occupancy basis", "text", "", "ki or ic50"),
+            field(
+                "step-h",
+                "Output step (h)",
+                "number",
+                "",
+                "0.01-24; empty: 1",
+            ),
+            field(
+                "crcl",
+                "Creatinine clearance (mL/min)",
+                "number",
+                "",
+                "0-250",
+            ),
+            field(
+                "weight-kg",
+                "Body weight (kg)",
+                "number",
+                "",
+                "for mg/kg doses",
+            ),
+            field(
+                "comed",
+                "Co-medications (comma separated)",
+                "text",
+                "",
+                "e.g. ketoconazole",
+            ),
+            field(
+                "occupancy-basis",
+                "Occupancy basis",
+                "text",
+                "",
+                "ki or ic50",
+            ),
         ],
         multipart: false,
     }
@@ -203,9 +245,27 @@ fn translate_form() -> FormPage {
         fields: vec![
             field("species", "Species", "text", "rat", "rat or mouse"),
             field("route", "Route", "text", "ip", "ip, po, iv, minipump"),
-            field("match", "Human regimen matched", "text", "80mg qd", "e.g. 80mg qd"),
-            field("metric", "Metric", "text", "net-occupancy-average", "free-cavg, free-auc24, free-cmax, net-occupancy-trough, ..."),
-            field("weight-kg", "Body weight (kg; empty: monograph)", "number", "", ""),
+            field(
+                "match",
+                "Human regimen matched",
+                "text",
+                "80mg qd",
+                "e.g. 80mg qd",
+            ),
+            field(
+                "metric",
+                "Metric",
+                "text",
+                "net-occupancy-average",
+                "free-cavg, free-auc24, free-cmax, net-occupancy-trough, ...",
+            ),
+            field(
+                "weight-kg",
+                "Body weight (kg; empty: monograph)",
+                "number",
+                "",
+                "",
+            ),
             field("salt", "Weigh the hydrochloride salt", "checkbox", "", ""),
         ],
         multipart: false,
@@ -216,20 +276,49 @@ fn mmrm_form() -> FormPage {
     FormPage {
         path: "/analyze/mmrm",
         title: "MMRM analysis (upload)",
-        intro: "Mixed model for repeated measures on a long-format CSV, as SAS PROC MIXED reports it.",
+        intro:
+            "Mixed model for repeated measures on a long-format CSV, as SAS PROC MIXED reports it.",
         fields: vec![
-            field("data", "CSV file (one row per subject and visit)", "file", "", "size-limited"),
-            field("formula", "Formula", "text", "CHG ~ ARM*VISIT + BASE:VISIT + us(VISIT | ID)", "R mmrm notation"),
+            field(
+                "data",
+                "CSV file (one row per subject and visit)",
+                "file",
+                "",
+                "size-limited",
+            ),
+            field(
+                "formula",
+                "Formula",
+                "text",
+                "CHG ~ ARM*VISIT + BASE:VISIT + us(VISIT | ID)",
+                "R mmrm notation",
+            ),
             field("arm", "Treatment factor", "text", "ARM", ""),
-            field("reference", "Reference level (COL=LEVEL)", "text", "", "e.g. ARM=PBO"),
-            field("df", "Degrees of freedom", "text", "satterthwaite", "satterthwaite or kenward-roger"),
+            field(
+                "reference",
+                "Reference level (COL=LEVEL)",
+                "text",
+                "",
+                "e.g. ARM=PBO",
+            ),
+            field(
+                "df",
+                "Degrees of freedom",
+                "text",
+                "satterthwaite",
+                "satterthwaite or kenward-roger",
+            ),
         ],
         multipart: true,
     }
 }
 
 /// Renders a form page (with the previous values and an error message, if any).
-fn render_form(page: &FormPage, values: Option<&BTreeMap<String, String>>, error: Option<&str>) -> Response {
+fn render_form(
+    page: &FormPage,
+    values: Option<&BTreeMap<String, String>>,
+    error: Option<&str>,
+) -> Response {
     let fields: Vec<Field> = page
         .fields
         .iter()
@@ -241,11 +330,18 @@ fn render_form(page: &FormPage, values: Option<&BTreeMap<String, String>>, error
             f
         })
         .collect();
-    render_page(minijinja::context! {
-        page => "form", title => page.title, intro => page.intro, action => page.path,
-        fields => fields, multipart => page.multipart, error => error,
-        research_note => levodose::RESEARCH_USE_NOTE,
-    }, if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK })
+    render_page(
+        minijinja::context! {
+            page => "form", title => page.title, intro => page.intro, action => page.path,
+            fields => fields, multipart => page.multipart, error => error,
+            research_note => levodose::RESEARCH_USE_NOTE,
+        },
+        if error.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+    )
 }
 
 fn render_page(ctx: minijinja::Value, status: StatusCode) -> Response {
@@ -261,14 +357,22 @@ fn render_page(ctx: minijinja::Value, status: StatusCode) -> Response {
 }
 
 async fn index() -> Response {
-    let pages: Vec<(&str, &str, &str)> = [optimize_form(), simulate_form(), translate_form(), mmrm_form()]
-        .iter()
-        .map(|p| (p.path, p.title, p.intro))
-        .collect();
-    render_page(minijinja::context! {
-        page => "index", title => "levodose workbench", pages => pages,
-        research_note => levodose::RESEARCH_USE_NOTE,
-    }, StatusCode::OK)
+    let pages: Vec<(&str, &str, &str)> = [
+        optimize_form(),
+        simulate_form(),
+        translate_form(),
+        mmrm_form(),
+    ]
+    .iter()
+    .map(|p| (p.path, p.title, p.intro))
+    .collect();
+    render_page(
+        minijinja::context! {
+            page => "index", title => "levodose workbench", pages => pages,
+            research_note => levodose::RESEARCH_USE_NOTE,
+        },
+        StatusCode::OK,
+    )
 }
 
 async fn form_optimize() -> Response {
@@ -396,27 +500,37 @@ async fn submit(
     ];
     let html = match report::render_html(&doc) {
         Ok(h) => h,
-        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("report: {e}")).into_response(),
+        Err(e) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, format!("report: {e}")).into_response()
+        }
     };
-    state
-        .results
-        .lock()
-        .expect("results lock")
-        .push(Stored { html: html.clone(), json });
+    state.results.lock().expect("results lock").push(Stored {
+        html: html.clone(),
+        json,
+    });
     Html(html).into_response()
 }
 
-async fn post_optimize(State(st): State<Arc<AppState>>, Form(v): Form<BTreeMap<String, String>>) -> Response {
+async fn post_optimize(
+    State(st): State<Arc<AppState>>,
+    Form(v): Form<BTreeMap<String, String>>,
+) -> Response {
     let page = optimize_form();
     let argv = argv_of(&["optimize"], &page, &v);
     submit(st, page, argv.clone(), argv, v).await
 }
-async fn post_simulate(State(st): State<Arc<AppState>>, Form(v): Form<BTreeMap<String, String>>) -> Response {
+async fn post_simulate(
+    State(st): State<Arc<AppState>>,
+    Form(v): Form<BTreeMap<String, String>>,
+) -> Response {
     let page = simulate_form();
     let argv = argv_of(&["simulate"], &page, &v);
     submit(st, page, argv.clone(), argv, v).await
 }
-async fn post_translate(State(st): State<Arc<AppState>>, Form(v): Form<BTreeMap<String, String>>) -> Response {
+async fn post_translate(
+    State(st): State<Arc<AppState>>,
+    Form(v): Form<BTreeMap<String, String>>,
+) -> Response {
     let page = translate_form();
     let argv = argv_of(&["translate"], &page, &v);
     submit(st, page, argv.clone(), argv, v).await
@@ -436,7 +550,13 @@ async fn post_mmrm(State(st): State<Arc<AppState>>, mut mp: Multipart) -> Respon
                     let fname = f.file_name().unwrap_or("data.csv").to_string();
                     match f.bytes().await {
                         Ok(b) => file = Some((fname, b.to_vec())),
-                        Err(e) => return render_form(&page, None, Some(&format!("data: upload failed (size limit?): {e}"))),
+                        Err(e) => {
+                            return render_form(
+                                &page,
+                                None,
+                                Some(&format!("data: upload failed (size limit?): {e}")),
+                            )
+                        }
                     }
                 } else {
                     let text = f.text().await.unwrap_or_default();
@@ -444,11 +564,21 @@ async fn post_mmrm(State(st): State<Arc<AppState>>, mut mp: Multipart) -> Respon
                 }
             }
             Ok(None) => break,
-            Err(e) => return render_form(&page, Some(&values), Some(&format!("upload failed (size limit?): {e}"))),
+            Err(e) => {
+                return render_form(
+                    &page,
+                    Some(&values),
+                    Some(&format!("upload failed (size limit?): {e}")),
+                )
+            }
         }
     }
     let Some((fname, bytes)) = file.filter(|f| !f.1.is_empty()) else {
-        return render_form(&page, Some(&values), Some("data: choose a CSV file to upload"));
+        return render_form(
+            &page,
+            Some(&values),
+            Some("data: choose a CSV file to upload"),
+        );
     };
     let n = {
         let mut u = st.uploads.lock().expect("uploads lock");
@@ -459,7 +589,11 @@ async fn post_mmrm(State(st): State<Arc<AppState>>, mut mp: Multipart) -> Respon
     let shown = sanitize_file_name(&fname);
     let path = dir.join(&shown);
     if let Err(e) = std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, &bytes)) {
-        return render_form(&page, Some(&values), Some(&format!("data: cannot store the upload: {e}")));
+        return render_form(
+            &page,
+            Some(&values),
+            Some(&format!("data: cannot store the upload: {e}")),
+        );
     }
     let mut argv = argv_of(&["analyze", "mmrm"], &page, &values);
     let mut shown_argv = argv.clone();
@@ -475,7 +609,13 @@ fn sanitize_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("data.csv");
     let clean: String = base
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if clean.is_empty() || clean.starts_with('.') {
         "data.csv".into()
@@ -494,7 +634,10 @@ async fn result_file(State(st): State<Arc<AppState>>, UrlPath(file): UrlPath<Str
         Some(r) if json => (
             [
                 (header::CONTENT_TYPE, "application/json"),
-                (header::CONTENT_DISPOSITION, "attachment; filename=\"levodose.json\""),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"levodose.json\"",
+                ),
             ],
             r.json.clone(),
         )
@@ -531,7 +674,10 @@ mod tests {
         let page = optimize_form();
         let mut v = BTreeMap::new();
         v.insert("pta".to_string(), "0.8".to_string());
-        v.insert("comed".to_string(), "ketoconazole, carbamazepine".to_string());
+        v.insert(
+            "comed".to_string(),
+            "ketoconazole, carbamazepine".to_string(),
+        );
         v.insert("allow-off-label".to_string(), "on".to_string());
         v.insert("crcl".to_string(), "".to_string());
         let argv = argv_of(&["optimize"], &page, &v);

@@ -236,7 +236,10 @@ pub fn html_document(t: &Translation, m: &Monograph) -> CliResult<Document> {
             ("species".into(), t.species.as_str().into()),
             ("route".into(), t.route.as_str().into()),
             ("human regimen matched".into(), t.human_regimen.clone()),
-            ("metric".into(), format!("{} ({})", t.metric.as_str(), t.metric_unit)),
+            (
+                "metric".into(),
+                format!("{} ({})", t.metric.as_str(), t.metric_unit),
+            ),
             ("body weight".into(), format!("{} kg", t.weight_kg)),
             (
                 "species half-life".into(),

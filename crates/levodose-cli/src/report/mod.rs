@@ -191,8 +191,17 @@ mod tests {
     #[test]
     fn html_needs_no_network() {
         let html = render_html(&doc()).unwrap();
-        for needle in ["src=\"http", "url(http", "<script src", "stylesheet", "@import"] {
-            assert!(!html.contains(needle), "report must be self-contained: {needle}");
+        for needle in [
+            "src=\"http",
+            "url(http",
+            "<script src",
+            "stylesheet",
+            "@import",
+        ] {
+            assert!(
+                !html.contains(needle),
+                "report must be self-contained: {needle}"
+            );
         }
     }
 
@@ -216,6 +225,9 @@ mod tests {
         assert_eq!(shell_quote("--pta"), "--pta");
         assert_eq!(shell_quote("80mg qd"), "'80mg qd'");
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
-        assert_eq!(shell_quote("net_occupancy.trough>=0.5"), "'net_occupancy.trough>=0.5'");
+        assert_eq!(
+            shell_quote("net_occupancy.trough>=0.5"),
+            "'net_occupancy.trough>=0.5'"
+        );
     }
 }

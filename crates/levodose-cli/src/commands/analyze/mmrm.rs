@@ -126,37 +126,88 @@ pub fn html_document(r: &MmrmFit, notes: &[String], formula: &str) -> crate::rep
             tables: vec![
                 Table {
                     caption: "Differences of LS means".into(),
-                    header: ["visit", "arm", "reference", "estimate", "SE", "df", "t", "p", "lower 95 %", "upper 95 %"]
-                        .map(String::from)
-                        .to_vec(),
+                    header: [
+                        "visit",
+                        "arm",
+                        "reference",
+                        "estimate",
+                        "SE",
+                        "df",
+                        "t",
+                        "p",
+                        "lower 95 %",
+                        "upper 95 %",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
                     rows: r
                         .differences
                         .iter()
                         .map(|d| {
-                            vec![visit(&d.visit), d.arm.clone(), d.reference_arm.clone(), f(d.estimate), f(d.se), f(d.df), f(d.t), f(d.p), f(d.lower), f(d.upper)]
+                            vec![
+                                visit(&d.visit),
+                                d.arm.clone(),
+                                d.reference_arm.clone(),
+                                f(d.estimate),
+                                f(d.se),
+                                f(d.df),
+                                f(d.t),
+                                f(d.p),
+                                f(d.lower),
+                                f(d.upper),
+                            ]
                         })
                         .collect(),
                     note: None,
                 },
                 Table {
                     caption: "LS means".into(),
-                    header: ["visit", "arm", "estimate", "SE", "df", "lower 95 %", "upper 95 %"]
-                        .map(String::from)
-                        .to_vec(),
+                    header: [
+                        "visit",
+                        "arm",
+                        "estimate",
+                        "SE",
+                        "df",
+                        "lower 95 %",
+                        "upper 95 %",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
                     rows: r
                         .lsmeans
                         .iter()
-                        .map(|m| vec![visit(&m.visit), m.arm.clone(), f(m.estimate), f(m.se), f(m.df), f(m.lower), f(m.upper)])
+                        .map(|m| {
+                            vec![
+                                visit(&m.visit),
+                                m.arm.clone(),
+                                f(m.estimate),
+                                f(m.se),
+                                f(m.df),
+                                f(m.lower),
+                                f(m.upper),
+                            ]
+                        })
                         .collect(),
                     note: None,
                 },
                 Table {
                     caption: "Fixed effects".into(),
-                    header: ["term", "estimate", "SE", "df", "t", "p"].map(String::from).to_vec(),
+                    header: ["term", "estimate", "SE", "df", "t", "p"]
+                        .map(String::from)
+                        .to_vec(),
                     rows: r
                         .fixed_effects
                         .iter()
-                        .map(|e| vec![e.term.clone(), f(e.estimate), f(e.se), f(e.df), f(e.t), f(e.p)])
+                        .map(|e| {
+                            vec![
+                                e.term.clone(),
+                                f(e.estimate),
+                                f(e.se),
+                                f(e.df),
+                                f(e.t),
+                                f(e.p),
+                            ]
+                        })
                         .collect(),
                     note: None,
                 },
