@@ -557,7 +557,11 @@ fn spread_chart(o: &Optimization) -> Chart {
     let mut ch = Chart::new(
         format!("Population spread of {metric} at steady state"),
         "dose (mg once daily)",
-        metric.clone(),
+        if metric.contains("occupancy") {
+            format!("{metric} (fraction)")
+        } else {
+            metric.clone()
+        },
     )
     .band(
         "5-95 %",
