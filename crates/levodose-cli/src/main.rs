@@ -5,6 +5,7 @@ mod commands;
 mod error;
 mod output;
 mod plot;
+mod report;
 
 use clap::{Parser, Subcommand};
 
@@ -47,6 +48,8 @@ enum Command {
     Analyze(commands::analyze::Args),
     /// Fit a population PK model (FOCE-I, as NONMEM) to a NONMEM-format dataset.
     Fit(commands::fit::Args),
+    /// Start the local web workbench (127.0.0.1; forms, reports, JSON downloads).
+    Serve(commands::serve::Args),
 }
 
 fn main() {
@@ -70,6 +73,7 @@ fn main() {
         Command::Trial(a) => commands::trial::run(a),
         Command::Analyze(a) => commands::analyze::run(a),
         Command::Fit(a) => commands::fit::run(a),
+        Command::Serve(a) => commands::serve::run(a),
     };
     if let Err(e) = result {
         eprintln!("{e}");

@@ -1,5 +1,10 @@
 //! SVG line charts (plotters, SVG backend): lines, points, shaded bands, reference lines.
 //! One small builder serves every command so plots look alike.
+//!
+//! The theme is the one journals ask for: a light major grid and no minor grid, fonts readable
+//! when the figure is shrunk to a column, units on every axis (callers name them), the legend in
+//! its own strip under the plot so it never covers data, and the Okabe-Ito palette, which stays
+//! distinguishable under the common colour-vision deficiencies.
 
 use plotters::prelude::*;
 
@@ -44,18 +49,44 @@ pub struct Chart {
     pub log_x: bool,
     /// Footnote under the title (e.g. the research-use note or an assumption).
     pub note: Option<String>,
-    /// Put the legend in the lower right (for curves that rise to the upper right).
+    /// Kept so callers that set it still compile; the legend now always sits in its own strip
+    /// under the plot, where it cannot cover data.
+    #[allow(dead_code)]
     pub legend_lower_right: bool,
+    /// Shaded x intervals (start, end, label), e.g. a behavioural test window.
+    pub xspans: Vec<(f64, f64, String)>,
+    /// Label x ticks as integers (doses in mg).
+    pub integer_x: bool,
+    /// Logarithmic y axis (concentrations); non-positive values are dropped.
+    pub log_y: bool,
+    /// Caption printed under the figure in reports (population, renal function, co-medication).
+    pub caption: Option<String>,
 }
 
-const PALETTE: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 39, 40),
-    RGBColor(44, 160, 44),
-    RGBColor(148, 103, 189),
-    RGBColor(255, 127, 14),
-    RGBColor(23, 190, 207),
+/// Okabe & Ito (2008) colour-blind-safe palette (black omitted; it is used for reference lines).
+pub const PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(240, 228, 66),  // yellow
 ];
+
+/// Width and height of every chart in px; the SVG scales without loss.
+const SIZE: (u32, u32) = (800, 520);
+/// Height of the legend strip under the plot.
+const LEGEND_STRIP_PX: u32 = 44;
+const FONT: &str = "sans-serif";
+
+/// One legend entry: how it is drawn in the strip.
+enum Key {
+    Line(RGBColor, bool),
+    Marker(RGBColor),
+    Area(RGBColor),
+    Reference,
+}
 
 impl Chart {
     pub fn new(
@@ -114,6 +145,12 @@ impl Chart {
         self
     }
 
+    /// A shaded x interval (e.g. a test window).
+    pub fn xspan(mut self, start: f64, end: f64, label: impl Into<String>) -> Self {
+        self.xspans.push((start, end, label.into()));
+        self
+    }
+
     fn data_ranges(&self) -> ((f64, f64), (f64, f64)) {
         let mut xs: Vec<f64> = Vec::new();
         let mut ys: Vec<f64> = Vec::new();
@@ -129,30 +166,27 @@ impl Chart {
             ys.extend(&b.upper);
         }
         ys.extend(self.hlines.iter().map(|h| h.0));
-        let finite = |v: &Vec<f64>| {
+        let keep = |v: &Vec<f64>, log: bool| {
             v.iter()
                 .copied()
-                .filter(|x| x.is_finite())
+                .filter(|x| x.is_finite() && (!log || *x > 0.0))
                 .collect::<Vec<_>>()
         };
-        let (xs, ys) = (finite(&xs), finite(&ys));
-        let (mut x0, mut x1) = min_max(&xs).unwrap_or((0.0, 1.0));
-        let (mut y0, mut y1) = min_max(&ys).unwrap_or((0.0, 1.0));
-        if y0 >= 0.0 && !self.log_x {
-            y0 = 0.0;
+        let (xs, ys) = (keep(&xs, self.log_x), keep(&ys, self.log_y));
+        let (x0, mut x1) = min_max(&xs).unwrap_or(if self.log_x { (0.1, 1.0) } else { (0.0, 1.0) });
+        let (mut y0, mut y1) =
+            min_max(&ys).unwrap_or(if self.log_y { (0.1, 1.0) } else { (0.0, 1.0) });
+        if x1 - x0 <= 1e-12 * x0.abs().max(1.0) {
+            x1 = if self.log_x { x0 * 10.0 } else { x0 + 1.0 };
         }
-        if (x1 - x0).abs() < 1e-12 {
-            x1 = x0 + 1.0;
-        }
-        if self.log_x && x0 <= 0.0 {
-            x0 = xs
-                .iter()
-                .copied()
-                .filter(|&x| x > 0.0)
-                .fold(f64::INFINITY, f64::min);
-            if !x0.is_finite() {
-                x0 = 1e-3;
+        if self.log_y {
+            if y1 <= y0 * (1.0 + 1e-12) {
+                y1 = y0 * 10.0;
             }
+            return ((x0, x1), self.y_range.unwrap_or((y0 / 1.2, y1 * 1.2)));
+        }
+        if y0 >= 0.0 {
+            y0 = 0.0;
         }
         if (y1 - y0).abs() < 1e-12 {
             y1 = y0 + 1.0;
@@ -165,117 +199,140 @@ impl Chart {
         )
     }
 
-    /// Renders the chart as an SVG document (800 x 500 px).
+    /// Renders the chart as an SVG document (800 x 520 px, scalable).
     pub fn render_svg(&self) -> anyhow::Result<String> {
+        let plot_err = |e: String| anyhow::anyhow!("plot: {e}");
         let mut svg = String::new();
         {
-            let root = SVGBackend::with_string(&mut svg, (800, 500)).into_drawing_area();
-            root.fill(&WHITE)
-                .map_err(|e| anyhow::anyhow!("plot: {e}"))?;
-            let root = if let Some(note) = &self.note {
-                let (main, foot) = root.split_vertically(470);
+            let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+            root.fill(&WHITE).map_err(|e| plot_err(e.to_string()))?;
+            let mut main_h = SIZE.1 - LEGEND_STRIP_PX;
+            if self.note.is_some() {
+                main_h -= 22;
+            }
+            let (main, rest) = root.split_vertically(main_h);
+            let (legend, foot) = rest.split_vertically(LEGEND_STRIP_PX);
+            if let Some(note) = &self.note {
                 foot.draw(&Text::new(
                     note.clone(),
-                    (10, 8),
-                    ("sans-serif", 12).into_font().color(&BLACK.mix(0.7)),
+                    (12, 4),
+                    (FONT, 12).into_font().color(&BLACK.mix(0.7)),
                 ))
-                .map_err(|e| anyhow::anyhow!("plot: {e}"))?;
-                main
-            } else {
-                root
-            };
-            let ((x0, x1), (y0, y1)) = self.data_ranges();
-            if self.log_x {
-                let mut chart = ChartBuilder::on(&root)
-                    .caption(&self.title, ("sans-serif", 20))
-                    .margin(12)
-                    .x_label_area_size(45)
-                    .y_label_area_size(70)
-                    .build_cartesian_2d((x0..x1).log_scale(), y0..y1)
-                    .map_err(|e| anyhow::anyhow!("plot: {e}"))?;
-                chart
-                    .configure_mesh()
-                    .x_desc(&self.x_label)
-                    .y_desc(&self.y_label)
-                    .draw()
-                    .map_err(|e| anyhow::anyhow!("plot: {e}"))?;
-                self.draw_contents(&mut chart, (x0, x1), (y0, y1))?;
-            } else {
-                let mut chart = ChartBuilder::on(&root)
-                    .caption(&self.title, ("sans-serif", 20))
-                    .margin(12)
-                    .x_label_area_size(45)
-                    .y_label_area_size(70)
-                    .build_cartesian_2d(x0..x1, y0..y1)
-                    .map_err(|e| anyhow::anyhow!("plot: {e}"))?;
-                chart
-                    .configure_mesh()
-                    .x_desc(&self.x_label)
-                    .y_desc(&self.y_label)
-                    .draw()
-                    .map_err(|e| anyhow::anyhow!("plot: {e}"))?;
-                self.draw_contents(&mut chart, (x0, x1), (y0, y1))?;
+                .map_err(|e| plot_err(e.to_string()))?;
             }
-            root.present().map_err(|e| anyhow::anyhow!("plot: {e}"))?;
+            let ((x0, x1), (y0, y1)) = self.data_ranges();
+            macro_rules! draw_with {
+                ($xr:expr, $yr:expr) => {{
+                    let mut chart = ChartBuilder::on(&main)
+                        .caption(&self.title, (FONT, 19))
+                        .margin(14)
+                        .x_label_area_size(52)
+                        .y_label_area_size(78)
+                        .build_cartesian_2d($xr, $yr)
+                        .map_err(|e| plot_err(e.to_string()))?;
+                    let integer_x = self.integer_x;
+                    let fmt_x = move |x: &f64| tick_label(*x, integer_x);
+                    let fmt_y = |y: &f64| tick_label(*y, false);
+                    chart
+                        .configure_mesh()
+                        .x_desc(&self.x_label)
+                        .y_desc(&self.y_label)
+                        .x_label_formatter(&fmt_x)
+                        .y_label_formatter(&fmt_y)
+                        .label_style((FONT, 14))
+                        .axis_desc_style((FONT, 15))
+                        .bold_line_style(BLACK.mix(0.12))
+                        .light_line_style(TRANSPARENT)
+                        .axis_style(BLACK.mix(0.7))
+                        .draw()
+                        .map_err(|e| plot_err(e.to_string()))?;
+                    self.draw_contents(&mut chart, (x0, x1), (y0, y1))?
+                }};
+            }
+            let keys = match (self.log_x, self.log_y) {
+                (false, false) => draw_with!(x0..x1, y0..y1),
+                (true, false) => draw_with!((x0..x1).log_scale(), y0..y1),
+                (false, true) => draw_with!(x0..x1, (y0..y1).log_scale()),
+                (true, true) => draw_with!((x0..x1).log_scale(), (y0..y1).log_scale()),
+            };
+            draw_legend(&legend, &keys).map_err(|e| plot_err(e.to_string()))?;
+            root.present().map_err(|e| plot_err(e.to_string()))?;
         }
         Ok(svg)
     }
 
-    fn draw_contents<'a, DB, X>(
+    /// Draws bands, spans, reference lines and series; returns the legend entries.
+    fn draw_contents<'a, DB, X, Y>(
         &self,
-        chart: &mut ChartContext<'a, DB, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
+        chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
         (x0, x1): (f64, f64),
         (y0, y1): (f64, f64),
-    ) -> anyhow::Result<()>
+    ) -> anyhow::Result<Vec<(String, Key)>>
     where
         DB: DrawingBackend + 'a,
         X: Ranged<ValueType = f64> + 'a,
+        Y: Ranged<ValueType = f64> + 'a,
     {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow::anyhow!("plot: {e}");
+        let mut keys = Vec::new();
+        // Position of a label a fraction of the way up the y range, on either scale.
+        let y_at = |frac: f64| {
+            if self.log_y {
+                (y0.ln() + frac * (y1.ln() - y0.ln())).exp()
+            } else {
+                y0 + frac * (y1 - y0)
+            }
+        };
+        for (i, (a, b, label)) in self.xspans.iter().enumerate() {
+            let color = RGBColor(120, 120, 120).mix(0.15);
+            let (a, b) = (a.max(x0), b.min(x1));
+            if b <= a {
+                continue;
+            }
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(a, y0), (b, y1)],
+                    color.filled(),
+                )))
+                .map_err(err)?;
+            if !label.is_empty() {
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        label.clone(),
+                        (a, y_at(0.06 + 0.05 * i as f64)),
+                        (FONT, 12).into_font().color(&BLACK.mix(0.75)),
+                    )))
+                    .map_err(err)?;
+            }
+            keys.push((label.clone(), Key::Area(RGBColor(200, 200, 200))));
+        }
         for (i, b) in self.bands.iter().enumerate() {
-            let color = PALETTE[i % PALETTE.len()].mix(0.2);
+            let base = PALETTE[i % PALETTE.len()];
+            let color = base.mix(0.22);
             let mut poly: Vec<(f64, f64)> =
                 b.x.iter().copied().zip(b.upper.iter().copied()).collect();
             poly.extend(b.x.iter().copied().zip(b.lower.iter().copied()).rev());
+            poly.retain(|p| p.0.is_finite() && p.1.is_finite() && (!self.log_y || p.1 > 0.0));
             chart
                 .draw_series(std::iter::once(Polygon::new(poly, color.filled())))
-                .map_err(err)?
-                .label(b.name.clone())
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 16, y + 5)], color.filled())
-                });
+                .map_err(err)?;
+            keys.push((b.name.clone(), Key::Area(base)));
         }
         for &(x, ref label) in &self.vlines {
             let c = BLACK.mix(0.6).stroke_width(2);
             chart
-                .draw_series(LineSeries::new(
-                    vec![(x, y0), (x, y0 + 0.04 * (y1 - y0))],
-                    c,
-                ))
+                .draw_series(LineSeries::new(vec![(x, y0), (x, y_at(0.04))], c))
                 .map_err(err)?;
             if !label.is_empty() {
                 chart
                     .draw_series(std::iter::once(Text::new(
                         label.clone(),
                         // Keep labels of marks near the right edge inside the plot.
-                        (x.min(x1 - 0.1 * (x1 - x0)), y1),
-                        ("sans-serif", 11),
+                        (x.min(x1 - 0.12 * (x1 - x0)), y_at(0.985)),
+                        (FONT, 12),
                     )))
                     .map_err(err)?;
             }
-        }
-        for &(y, ref label) in &self.hlines {
-            let c = RGBColor(90, 90, 90);
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(x0, y), (x1, y)],
-                    6,
-                    4,
-                    c.stroke_width(1),
-                ))
-                .map_err(err)?
-                .label(label.clone())
-                .legend(move |(x, yy)| PathElement::new(vec![(x, yy), (x + 16, yy)], c));
         }
         for (i, s) in self.series.iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
@@ -283,36 +340,107 @@ impl Chart {
                 .points
                 .iter()
                 .copied()
-                .filter(|p| p.0.is_finite() && p.1.is_finite())
+                .filter(|p| p.0.is_finite() && p.1.is_finite() && (!self.log_y || p.1 > 0.0))
                 .collect();
-            let anno = match s.style {
-                Style::Line => chart
-                    .draw_series(LineSeries::new(pts, color.stroke_width(2)))
-                    .map_err(err)?,
-                Style::Dashed => chart
-                    .draw_series(DashedLineSeries::new(pts, 8, 5, color.stroke_width(2)))
-                    .map_err(err)?,
-                Style::Points => chart
-                    .draw_series(pts.into_iter().map(|p| Circle::new(p, 4, color.filled())))
-                    .map_err(err)?,
-            };
-            anno.label(s.name.clone()).legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
-            });
+            match s.style {
+                Style::Line => {
+                    chart
+                        .draw_series(LineSeries::new(pts, color.stroke_width(2)))
+                        .map_err(err)?;
+                    keys.push((s.name.clone(), Key::Line(color, false)));
+                }
+                Style::Dashed => {
+                    chart
+                        .draw_series(DashedLineSeries::new(pts, 8, 5, color.stroke_width(2)))
+                        .map_err(err)?;
+                    keys.push((s.name.clone(), Key::Line(color, true)));
+                }
+                Style::Points => {
+                    chart
+                        .draw_series(pts.into_iter().map(|p| {
+                            EmptyElement::at(p)
+                                + Circle::new((0, 0), 5, color.filled())
+                                + Circle::new((0, 0), 5, WHITE.stroke_width(1))
+                        }))
+                        .map_err(err)?;
+                    keys.push((s.name.clone(), Key::Marker(color)));
+                }
+            }
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position(if self.legend_lower_right {
-                SeriesLabelPosition::LowerRight
-            } else {
-                SeriesLabelPosition::UpperRight
-            })
-            .draw()
-            .map_err(err)?;
-        Ok(())
+        // Reference lines go on top of the data: a flat curve at the same level (e.g. a
+        // minipump at the matched human level) must not hide them.
+        for &(y, ref label) in &self.hlines {
+            let c = RGBColor(60, 60, 60);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(x0, y), (x1, y)],
+                    6,
+                    4,
+                    c.stroke_width(2),
+                ))
+                .map_err(err)?;
+            keys.push((label.clone(), Key::Reference));
+        }
+        Ok(keys)
     }
+}
+
+/// A tick label: integers without decimals (and always for dose axes), otherwise up to 3
+/// significant digits without trailing zeros.
+fn tick_label(x: f64, integer: bool) -> String {
+    if integer || (x - x.round()).abs() < 1e-9 {
+        return format!("{:.0}", x);
+    }
+    let s = format!("{:.3}", x);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}
+
+/// Draws the legend in its own strip, left to right, so it can never cover data.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    keys: &[(String, Key)],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (mut x, mut y) = (90i32, 8i32);
+    let width = area.dim_in_pixel().0 as i32;
+    for (name, key) in keys.iter().filter(|k| !k.0.is_empty()) {
+        let text_w = 7 * name.chars().count() as i32;
+        if x + 30 + text_w > width - 10 {
+            x = 90;
+            y += 18;
+        }
+        match key {
+            Key::Line(c, dashed) => {
+                if *dashed {
+                    area.draw(&PathElement::new(
+                        vec![(x, y + 6), (x + 8, y + 6)],
+                        c.stroke_width(2),
+                    ))?;
+                    area.draw(&PathElement::new(
+                        vec![(x + 13, y + 6), (x + 22, y + 6)],
+                        c.stroke_width(2),
+                    ))?;
+                } else {
+                    area.draw(&PathElement::new(
+                        vec![(x, y + 6), (x + 22, y + 6)],
+                        c.stroke_width(2),
+                    ))?;
+                }
+            }
+            Key::Marker(c) => area.draw(&Circle::new((x + 11, y + 6), 5, c.filled()))?,
+            Key::Area(c) => area.draw(&Rectangle::new(
+                [(x, y), (x + 22, y + 12)],
+                c.mix(0.3).filled(),
+            ))?,
+            Key::Reference => area.draw(&PathElement::new(
+                vec![(x, y + 6), (x + 22, y + 6)],
+                RGBColor(60, 60, 60).stroke_width(2),
+            ))?,
+        }
+        area.draw(&Text::new(name.clone(), (x + 28, y), (FONT, 13)))?;
+        x += 28 + text_w + 22;
+    }
+    Ok(())
 }
 
 fn min_max(v: &[f64]) -> Option<(f64, f64)> {

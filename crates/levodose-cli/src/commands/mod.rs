@@ -8,6 +8,7 @@ pub mod fit;
 pub mod lint;
 pub mod nonmem_out;
 pub mod optimize;
+pub mod serve;
 pub mod simulate;
 pub mod simulate_population;
 pub mod translate;

@@ -4,6 +4,8 @@
 use crate::error::CliResult;
 use crate::output::{file_names, pct, print_json, to_json, write_files};
 use crate::plot::Chart;
+use crate::report::{self, Answer, Document, Figure, Section, Table};
+use levodose::monograph::Monograph;
 use levodose::occupancy::Basis;
 use levodose::optimize::{optimize, Optimization, OptimizeSpec};
 use std::fmt::Write as _;
@@ -48,14 +50,44 @@ pub struct Args {
     /// Print JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Write report.md, optimize.json, pta_by_dose.svg and target_spread.svg to this directory.
+    /// Write report.html, report.md, optimize.json, pta_by_dose.svg and target_spread.svg to this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> CliResult {
+/// Dose step of the PTA curve drawn between the candidates (mg).
+const CURVE_STEP_MG: f64 = 2.5;
+
+/// PTA on a fine dose grid for the figure: the library's optimisation run again on every grid
+/// dose with the same subjects (same seed), so the curve passes through the candidates' PTA.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PtaCurve {
+    pub dose_mg: Vec<f64>,
+    pub pta: Vec<f64>,
+}
+
+/// The result of `optimize` as the CLI and `serve` use it.
+pub struct Outcome {
+    pub optimization: Optimization,
+    pub curve: PtaCurve,
+    pub monograph: Monograph,
+}
+
+/// Validates the flags and runs the optimisation (shared by the CLI and `levodose serve`).
+pub fn compute(args: &Args) -> CliResult<Outcome> {
     let m = levodose::monograph::builtin(&args.compound)?;
-    let spec = OptimizeSpec {
+    let spec = spec_of(args)?;
+    let o = optimize(&m, &spec)?;
+    let curve = pta_curve(&m, &spec, &o)?;
+    Ok(Outcome {
+        optimization: o,
+        curve,
+        monograph: m,
+    })
+}
+
+fn spec_of(args: &Args) -> CliResult<OptimizeSpec> {
+    Ok(OptimizeSpec {
         doses_mg: args.doses.clone(),
         targets: args.target.clone(),
         pta: args.pta,
@@ -65,22 +97,62 @@ pub fn run(args: Args) -> CliResult {
         crcl_ml_per_min: args.crcl,
         comedications: args.comed.clone(),
         allow_off_label: args.allow_off_label,
+    })
+}
+
+/// The PTA curve from the first grid step to the largest candidate (or label cap), both ends and
+/// every candidate included.
+fn pta_curve(m: &Monograph, spec: &OptimizeSpec, o: &Optimization) -> CliResult<PtaCurve> {
+    let max_mg = o
+        .candidates
+        .iter()
+        .map(|c| c.dose_mg)
+        .chain(o.label_cap_mg)
+        .fold(0.0_f64, f64::max);
+    let mut doses: Vec<f64> = (1..)
+        .map(|k| k as f64 * CURVE_STEP_MG)
+        .take_while(|d| *d <= max_mg + 1e-9)
+        .chain(o.candidates.iter().map(|c| c.dose_mg))
+        .collect();
+    doses.sort_by(f64::total_cmp);
+    doses.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+    if doses.is_empty() {
+        return Ok(PtaCurve {
+            dose_mg: vec![],
+            pta: vec![],
+        });
+    }
+    let grid = OptimizeSpec {
+        doses_mg: Some(doses),
+        allow_off_label: true,
+        ..spec.clone()
     };
-    let o = optimize(&m, &spec)?;
+    let g = optimize(m, &grid)?;
+    Ok(PtaCurve {
+        dose_mg: g.candidates.iter().map(|c| c.dose_mg).collect(),
+        pta: g.candidates.iter().map(|c| c.pta).collect(),
+    })
+}
+
+pub fn run(args: Args) -> CliResult {
+    let out = compute(&args)?;
+    let (o, m) = (&out.optimization, &out.monograph);
     if args.json {
-        print_json(&o)?;
+        print_json(o)?;
     } else {
-        print!("{}", report(&o, false));
+        print!("{}", report(o, false));
     }
     if let Some(dir) = &args.out {
+        let pta = pta_chart(o, &out.curve);
+        let spread = spread_chart(o);
+        let html = report::render_html(&document(o, m, &pta, &spread)?)?;
         let files = [
-            ("optimize.json", to_json(&o)?.into_bytes()),
-            ("report.md", report(&o, true).into_bytes()),
-            ("pta_by_dose.svg", pta_chart(&o).render_svg()?.into_bytes()),
-            (
-                "target_spread.svg",
-                spread_chart(&o).render_svg()?.into_bytes(),
-            ),
+            ("report.html", html.into_bytes()),
+            ("optimize.json", to_json(o)?.into_bytes()),
+            ("pta_by_dose.json", to_json(&out.curve)?.into_bytes()),
+            ("report.md", report(o, true).into_bytes()),
+            ("pta_by_dose.svg", pta.render_svg()?.into_bytes()),
+            ("target_spread.svg", spread.render_svg()?.into_bytes()),
         ];
         write_files(dir, &files)?;
         if !args.json {
@@ -88,6 +160,152 @@ pub fn run(args: Args) -> CliResult {
         }
     }
     Ok(())
+}
+
+/// The HTML report document (for `--out` and `serve`), with both figures.
+pub fn html_document(out: &Outcome) -> CliResult<Document> {
+    let o = &out.optimization;
+    document(
+        o,
+        &out.monograph,
+        &pta_chart(o, &out.curve),
+        &spread_chart(o),
+    )
+}
+
+/// Who the virtual subjects are, for captions: population, renal function, co-medication.
+fn population_caption(o: &Optimization) -> String {
+    format!(
+        "{}, n = {}, seed {}; renal function: {}; co-medication: {}",
+        o.population,
+        o.subjects,
+        o.seed,
+        o.crcl_ml_per_min
+            .map(|c| format!("CrCl {c} mL/min for every subject"))
+            .unwrap_or_else(|| "CrCl sampled from the population".into()),
+        if o.comedications.is_empty() {
+            "none".to_string()
+        } else {
+            o.comedications.join(", ")
+        }
+    )
+}
+
+fn document(o: &Optimization, m: &Monograph, pta: &Chart, spread: &Chart) -> CliResult<Document> {
+    let answer = match &o.recommendation {
+        Some(r) => Answer {
+            headline: format!("{} mg once daily", r.dose_mg),
+            details: vec![
+                format!(
+                    "PTA {} (required {}) for {}",
+                    pct(r.pta),
+                    pct(o.pta_required),
+                    o.targets.join(" and ")
+                ),
+                format!("Titration: {}", r.titration),
+                format!(
+                    "About {:.1} days to 90 % of steady state",
+                    r.days_to_steady_state
+                ),
+            ],
+            positive: true,
+        },
+        None => Answer {
+            headline: "No dose is recommended".into(),
+            details: vec![o.message.clone()],
+            positive: false,
+        },
+    };
+    let inputs = vec![
+        ("compound".to_string(), o.compound.clone()),
+        ("target".into(), o.targets.join(" and ")),
+        ("required PTA".into(), pct(o.pta_required)),
+        ("population".into(), population_caption(o)),
+        ("occupancy basis".into(), o.occupancy_basis.as_str().into()),
+        (
+            "label cap".into(),
+            o.label_cap_mg
+                .map(|c| format!("{c} mg once daily ({})", o.label_cap_reason))
+                .unwrap_or_else(|| o.label_cap_reason.clone()),
+        ),
+        ("why this target".into(), o.target_basis.clone()),
+    ];
+    let metric_names: Vec<String> = o
+        .candidates
+        .first()
+        .map(|c| c.target_metrics.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut header = vec![
+        "dose (mg once daily)".to_string(),
+        "PTA".into(),
+        "label".into(),
+    ];
+    for n in &metric_names {
+        header.push(format!("{n} p05"));
+        header.push(format!("{n} p50"));
+    }
+    header.push("Cmin p50 (ng/mL)".into());
+    header.push("Cmax p95 (ng/mL)".into());
+    let rows = o
+        .candidates
+        .iter()
+        .map(|c| {
+            let mut row = vec![
+                format!("{}", c.dose_mg),
+                pct(c.pta),
+                if c.label_conform {
+                    "on-label"
+                } else {
+                    "OFF-LABEL"
+                }
+                .to_string(),
+            ];
+            for n in &metric_names {
+                let st = c.target_metrics[n];
+                row.push(fmt_metric(n, st.p05));
+                row.push(fmt_metric(n, st.p50));
+            }
+            row.push(format!("{:.1}", c.metrics["cmin_ng_per_ml"].p50));
+            row.push(format!("{:.1}", c.metrics["cmax_ng_per_ml"].p95));
+            row
+        })
+        .collect();
+    let mut findings: Vec<levodose::Finding> = o.findings.clone();
+    findings.extend(o.candidates.iter().flat_map(|c| c.findings.iter().cloned()));
+    Ok(Document {
+        title: format!("levodose optimize: {}", o.compound),
+        command: None,
+        inputs,
+        answer,
+        sections: vec![
+            Section {
+                heading: "Candidate doses".into(),
+                tables: vec![Table {
+                    caption: format!(
+                        "Steady-state target metrics by candidate dose ({})",
+                        population_caption(o)
+                    ),
+                    header,
+                    rows,
+                    note: None,
+                }],
+                figures: vec![
+                    Figure::from_chart("pta_by_dose", pta)?,
+                    Figure::from_chart("target_spread", spread)?,
+                ],
+                ..Default::default()
+            },
+            Section {
+                heading: "Notes".into(),
+                paragraphs: o.notes.clone(),
+                ..Default::default()
+            },
+        ],
+        findings,
+        sources: report::sources_of(m),
+        research_note: o.research_note.to_string(),
+        links: vec![],
+    })
 }
 
 fn fmt_metric(name: &str, x: f64) -> String {
@@ -272,25 +490,51 @@ fn report(o: &Optimization, with_plots: bool) -> String {
     s
 }
 
-fn pta_chart(o: &Optimization) -> Chart {
-    let pts: Vec<(f64, f64)> = o.candidates.iter().map(|c| (c.dose_mg, c.pta)).collect();
+fn pta_chart(o: &Optimization, curve: &PtaCurve) -> Chart {
+    let pts: Vec<(f64, f64)> = curve
+        .dose_mg
+        .iter()
+        .copied()
+        .zip(curve.pta.iter().copied())
+        .collect();
+    let on: Vec<(f64, f64)> = o
+        .candidates
+        .iter()
+        .filter(|c| c.label_conform)
+        .map(|c| (c.dose_mg, c.pta))
+        .collect();
+    let off: Vec<(f64, f64)> = o
+        .candidates
+        .iter()
+        .filter(|c| !c.label_conform)
+        .map(|c| (c.dose_mg, c.pta))
+        .collect();
     let mut ch = Chart::new(
         format!(
             "Probability of target attainment: {}",
             o.targets.join(" and ")
         ),
         "dose (mg once daily)",
-        "PTA",
+        "PTA (fraction of subjects)",
     )
-    .line("PTA", pts.clone())
-    .points("candidates", pts);
+    .line(format!("PTA every {CURVE_STEP_MG} mg"), pts)
+    .points("on-label candidate", on);
+    if !off.is_empty() {
+        ch = ch.points("OFF-LABEL candidate", off);
+    }
     ch.y_range = Some((0.0, 1.05));
-    ch.hlines
-        .push((o.pta_required, format!("required {}", o.pta_required)));
+    ch.integer_x = true;
+    ch.hlines.push((
+        o.pta_required,
+        format!("required PTA {}", pct(o.pta_required)),
+    ));
     if let Some(c) = o.label_cap_mg {
         ch.vlines.push((c, format!("label cap {c} mg")));
     }
-    ch.legend_lower_right = true;
+    ch.caption = Some(format!(
+        "PTA on a {CURVE_STEP_MG} mg dose grid (same virtual subjects), candidate doses marked; {}.",
+        population_caption(o)
+    ));
     ch.note = Some(format!(
         "{} Population: {}, n = {}, seed {}.",
         o.research_note, o.population, o.subjects, o.seed
@@ -313,7 +557,11 @@ fn spread_chart(o: &Optimization) -> Chart {
     let mut ch = Chart::new(
         format!("Population spread of {metric} at steady state"),
         "dose (mg once daily)",
-        metric.clone(),
+        if metric.contains("occupancy") {
+            format!("{metric} (fraction)")
+        } else {
+            metric.clone()
+        },
     )
     .band(
         "5-95 %",
@@ -334,6 +582,11 @@ fn spread_chart(o: &Optimization) -> Chart {
             }
         }
     }
+    ch.integer_x = true;
+    ch.caption = Some(format!(
+        "Median and 5-95 % range of {metric} by dose; {}.",
+        population_caption(o)
+    ));
     ch.note = Some(o.research_note.to_string());
     ch
 }

@@ -3,6 +3,7 @@
 use crate::error::{CliError, CliResult};
 use crate::output::{pct, print_json, to_json, write_files};
 use crate::plot::Chart;
+use crate::report::{self, Answer, Document, Figure, Section, Table};
 use levodose::monograph::Monograph;
 use levodose::occupancy::Basis;
 use levodose::population::covariates::{parse_crcl, renal_class_band, CrclChoice};
@@ -67,7 +68,7 @@ pub struct Args {
     /// Print JSON to stdout.
     #[arg(long)]
     pub json: bool,
-    /// Write profile.csv, summary.json, concentration.svg and occupancy.svg to this directory.
+    /// Write report.html, profile.csv, summary.json, concentration.svg and occupancy.svg to this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Simulate a virtual population of N subjects.
@@ -191,7 +192,7 @@ pub fn run(args: Args) -> CliResult {
         }
     }
     if let Some(dir) = &args.out {
-        write_outputs(dir, &sim, args.no_profile)?;
+        write_outputs(dir, &sim, &sc, &m, args.no_profile)?;
     }
     if args.json {
         if args.no_profile {
@@ -209,7 +210,7 @@ pub fn run(args: Args) -> CliResult {
             let files = if args.no_profile {
                 "summary.json (without the profile)"
             } else {
-                "profile.csv, summary.json, concentration.svg, occupancy.svg"
+                "report.html, profile.csv, summary.json, concentration.svg, occupancy.svg"
             };
             println!("\nWrote {files} to {}", dir.display());
         }
@@ -299,8 +300,285 @@ fn print_table(sim: &Simulation) {
     println!("\n{}", sim.research_note);
 }
 
+/// Validates the flags and simulates one subject (shared by the CLI and `levodose serve`).
+pub fn compute(args: &Args) -> CliResult<(Simulation, Scenario, Monograph)> {
+    let sc = scenario_from_args(args)?;
+    let m: Monograph = super::facts::load(&sc.compound, args.monograph.as_ref())?;
+    if args.subjects.is_some() || args.parameters.is_some() {
+        return Err(CliError::input(
+            "--subjects/--parameters: population runs are not available here; use the command line",
+        ));
+    }
+    levodose::target::parse_all(&args.target)?;
+    if crcl_choice(args, &m)?.is_some_and(|c| matches!(c, CrclChoice::Range { .. })) {
+        return Err(CliError::input(
+            "--crcl range / --renal class: describes a population; use the command line with --subjects N",
+        ));
+    }
+    reject_population_flags(args)?;
+    let sim = simulate::run(&m, &sc)?;
+    Ok((sim, sc, m))
+}
+
+/// Profiles longer than this are plotted in days rather than hours.
+const DAYS_AXIS_AFTER_H: f64 = 72.0;
+
+/// The time axis: hours for short runs, days for long ones (28 days in hours is unreadable).
+fn time_axis(sim: &Simulation) -> (f64, &'static str) {
+    let end = sim.profile.last().map(|p| p.time_h).unwrap_or(0.0);
+    if end > DAYS_AXIS_AFTER_H {
+        (24.0, "time (days)")
+    } else {
+        (1.0, "time (h)")
+    }
+}
+
+/// Renal function and co-medication of the simulated subject, for captions.
+fn subject_caption(sc: &Scenario) -> String {
+    format!(
+        "renal function: {}; co-medication: {}",
+        sc.subject
+            .crcl_ml_per_min
+            .map(|c| format!("CrCl {c} mL/min"))
+            .unwrap_or_else(|| "normal (monograph default)".into()),
+        if sc.subject.comedications.is_empty() {
+            "none".to_string()
+        } else {
+            sc.subject.comedications.join(", ")
+        }
+    )
+}
+
+/// Dose marks with the amount written at each change of dose, so titration steps are labelled.
+fn dose_marks(sim: &Simulation, per: f64) -> Vec<(f64, String)> {
+    let mut last = f64::NAN;
+    sim.dose_events
+        .iter()
+        .map(|d| {
+            let label = if (d.amount_mg - last).abs() > 1e-9 || last.is_nan() {
+                format!("{} mg", d.amount_mg)
+            } else {
+                String::new()
+            };
+            last = d.amount_mg;
+            (d.time_h / per, label)
+        })
+        .collect()
+}
+
+fn charts(sim: &Simulation, sc: &Scenario, m: &Monograph) -> (Chart, Chart) {
+    let (per, x_label) = time_axis(sim);
+    let doses = dose_marks(sim, per);
+    let mut conc = Chart::new(
+        format!("{}: {}", sim.compound, sim.regimen),
+        x_label,
+        "plasma concentration (ng/mL)",
+    )
+    .line(
+        "total",
+        sim.profile
+            .iter()
+            .map(|p| (p.time_h / per, p.conc_ng_per_ml))
+            .collect(),
+    )
+    .dashed(
+        "free",
+        sim.profile
+            .iter()
+            .map(|p| (p.time_h / per, p.free_conc_ng_per_ml))
+            .collect(),
+    );
+    conc.vlines = doses.clone();
+    conc.caption = Some(format!(
+        "Total and free plasma concentration; ticks mark doses, labelled at each dose change; {}.",
+        subject_caption(sc)
+    ));
+    conc.note = Some(format!(
+        "ticks on the time axis mark doses. {}",
+        levodose::RESEARCH_USE_NOTE
+    ));
+    let mut occ = Chart::new(
+        format!(
+            "Transporter occupancy ({} basis)",
+            sim.occupancy_model.basis.as_str()
+        ),
+        x_label,
+        "occupancy (fraction)",
+    )
+    .line(
+        "NET",
+        sim.profile
+            .iter()
+            .map(|p| (p.time_h / per, p.net_occupancy))
+            .collect(),
+    )
+    .line(
+        "SERT",
+        sim.profile
+            .iter()
+            .map(|p| (p.time_h / per, p.sert_occupancy))
+            .collect(),
+    );
+    occ.y_range = Some((0.0, 1.0));
+    occ.vlines = doses;
+    if let Some(t) = &m.default_research_target {
+        if let Some(v) = t
+            .expression
+            .split_once(">=")
+            .and_then(|(_, level)| level.trim().parse::<f64>().ok())
+        {
+            occ.hlines.push((
+                v,
+                format!(
+                    "research target {} ({}, {})",
+                    t.expression, t.source, t.status
+                ),
+            ));
+        }
+    }
+    occ.caption = Some(format!(
+        "NET and SERT occupancy from free plasma concentration; dashed line: the monograph's research target; {}.",
+        subject_caption(sc)
+    ));
+    occ.note = Some("Kp,uu and in vitro K are assumptions: in vivo occupancy may be far lower (milnacipran PET).".into());
+    (conc, occ)
+}
+
+/// The HTML report document (for `--out` and `serve`).
+pub fn html_document(sim: &Simulation, sc: &Scenario, m: &Monograph) -> CliResult<Document> {
+    let (conc, occ) = charts(sim, sc, m);
+    let mut details = Vec::new();
+    let headline = match &sim.summary.steady_state {
+        Some(ss) => {
+            details.push(format!(
+                "Cmax {:.1} ng/mL at {:.2} h, Cmin {:.1} ng/mL, Cavg {:.1} ng/mL, AUCtau {:.0} ng*h/mL",
+                ss.cmax_ng_per_ml, ss.tmax_h, ss.cmin_ng_per_ml, ss.cavg_ng_per_ml, ss.auc_tau_ng_h_per_ml
+            ));
+            details.push(format!(
+                "SERT occupancy trough {}, average {}; 90 % of steady state after {:.1} h",
+                pct(ss.occupancy.sert.trough),
+                pct(ss.occupancy.sert.average),
+                ss.time_to_90pct_h
+            ));
+            format!(
+                "Steady state at {} mg every {} h: NET occupancy trough {}, average {}",
+                ss.dose_mg,
+                ss.tau_h,
+                pct(ss.occupancy.net.trough),
+                pct(ss.occupancy.net.average)
+            )
+        }
+        None => {
+            let li = &sim.summary.last_interval;
+            format!(
+                "Last interval {:.0}-{:.0} h: Cmax {:.1} ng/mL, Cmin {:.1} ng/mL, NET occupancy average {}",
+                li.start_h,
+                li.end_h,
+                li.cmax_ng_per_ml,
+                li.cmin_ng_per_ml,
+                pct(li.occupancy.net.average)
+            )
+        }
+    };
+    let p = &sim.parameters;
+    let li = &sim.summary.last_interval;
+    let params = Table {
+        caption: "PK parameters used".into(),
+        header: vec![
+            "CL/F (L/h)".into(),
+            "V/F (L)".into(),
+            "ka (1/h)".into(),
+            "lag (h)".into(),
+            "t1/2 (h)".into(),
+            "clearance factor".into(),
+        ],
+        rows: vec![vec![
+            format!("{:.2}", p.clearance_l_per_h),
+            format!("{:.1}", p.volume_l),
+            format!("{:.3}", p.ka_per_h),
+            format!("{:.1}", p.lag_h),
+            format!("{:.1}", p.half_life_h),
+            format!("{:.3}", p.clearance_factor),
+        ]],
+        note: None,
+    };
+    let last = Table {
+        caption: format!("Last interval {:.0}-{:.0} h", li.start_h, li.end_h),
+        header: vec![
+            "Cmax (ng/mL)".into(),
+            "Tmax (h)".into(),
+            "Cmin (ng/mL)".into(),
+            "Cavg (ng/mL)".into(),
+            "AUC (ng*h/mL)".into(),
+            "NET trough".into(),
+            "NET average".into(),
+            "SERT trough".into(),
+            "SERT average".into(),
+        ],
+        rows: vec![vec![
+            format!("{:.1}", li.cmax_ng_per_ml),
+            format!("{:.2}", li.tmax_h),
+            format!("{:.1}", li.cmin_ng_per_ml),
+            format!("{:.1}", li.cavg_ng_per_ml),
+            format!("{:.0}", li.auc_ng_h_per_ml),
+            pct(li.occupancy.net.trough),
+            pct(li.occupancy.net.average),
+            pct(li.occupancy.sert.trough),
+            pct(li.occupancy.sert.average),
+        ]],
+        note: None,
+    };
+    Ok(Document {
+        title: format!("levodose simulate: {}", sim.compound),
+        command: None,
+        inputs: vec![
+            ("compound".into(), sim.compound.clone()),
+            ("species".into(), sim.species.clone()),
+            ("regimen".into(), sim.regimen.clone()),
+            ("days".into(), sc.days.to_string()),
+            ("output step".into(), format!("{} h", sc.step_h)),
+            ("subject".into(), subject_caption(sc)),
+            (
+                "occupancy basis".into(),
+                sim.occupancy_model.basis.as_str().into(),
+            ),
+        ],
+        answer: Answer {
+            headline,
+            details,
+            positive: true,
+        },
+        sections: vec![
+            Section {
+                heading: "Exposure and occupancy".into(),
+                tables: vec![params, last],
+                figures: vec![
+                    Figure::from_chart("concentration", &conc)?,
+                    Figure::from_chart("occupancy", &occ)?,
+                ],
+                ..Default::default()
+            },
+            Section {
+                heading: "Notes".into(),
+                paragraphs: sim.notes.clone(),
+                ..Default::default()
+            },
+        ],
+        findings: sim.findings.clone(),
+        sources: report::sources_of(m),
+        research_note: sim.research_note.to_string(),
+        links: vec![],
+    })
+}
+
 /// Writes the output files; with `no_profile` only summary.json, without its profile array.
-fn write_outputs(dir: &std::path::Path, sim: &Simulation, no_profile: bool) -> CliResult {
+fn write_outputs(
+    dir: &std::path::Path,
+    sim: &Simulation,
+    sc: &Scenario,
+    m: &Monograph,
+    no_profile: bool,
+) -> CliResult {
     if no_profile {
         let mut json = serde_json::to_value(sim)?;
         if let Some(obj) = json.as_object_mut() {
@@ -333,66 +611,15 @@ fn write_outputs(dir: &std::path::Path, sim: &Simulation, no_profile: bool) -> C
     let csv_bytes = w
         .into_inner()
         .map_err(|e| CliError::Internal(anyhow::anyhow!("csv: {e}")))?;
-    let doses: Vec<(f64, String)> = sim
-        .dose_events
-        .iter()
-        .map(|d| (d.time_h, String::new()))
-        .collect();
-    let mut conc = Chart::new(
-        format!("{}: {}", sim.compound, sim.regimen),
-        "time (h)",
-        "plasma concentration (ng/mL)",
-    )
-    .line(
-        "total",
-        sim.profile
-            .iter()
-            .map(|p| (p.time_h, p.conc_ng_per_ml))
-            .collect(),
-    )
-    .dashed(
-        "free",
-        sim.profile
-            .iter()
-            .map(|p| (p.time_h, p.free_conc_ng_per_ml))
-            .collect(),
-    );
-    conc.vlines = doses.clone();
-    conc.note = Some(format!(
-        "ticks on the time axis mark doses. {}",
-        levodose::RESEARCH_USE_NOTE
-    ));
-    let mut occ = Chart::new(
-        format!(
-            "Transporter occupancy ({} basis)",
-            sim.occupancy_model.basis.as_str()
-        ),
-        "time (h)",
-        "occupancy (fraction)",
-    )
-    .line(
-        "NET",
-        sim.profile
-            .iter()
-            .map(|p| (p.time_h, p.net_occupancy))
-            .collect(),
-    )
-    .line(
-        "SERT",
-        sim.profile
-            .iter()
-            .map(|p| (p.time_h, p.sert_occupancy))
-            .collect(),
-    );
-    occ.y_range = Some((0.0, 1.0));
-    occ.vlines = doses;
-    occ.note = Some("Kp,uu and in vitro K are assumptions: in vivo occupancy may be far lower (milnacipran PET).".into());
+    let (conc, occ) = charts(sim, sc, m);
     let summary = to_json(sim)?;
     let conc_svg = conc.render_svg()?;
     let occ_svg = occ.render_svg()?;
+    let html = report::render_html(&html_document(sim, sc, m)?)?;
     write_files(
         dir,
         &[
+            ("report.html", html.into_bytes()),
             ("profile.csv", csv_bytes),
             ("concentration.svg", conc_svg.into_bytes()),
             ("occupancy.svg", occ_svg.into_bytes()),

@@ -5,6 +5,8 @@
 use crate::error::{CliError, CliResult};
 use crate::output::{print_json, to_json, write_files};
 use crate::plot::Chart;
+use crate::report::{self, Answer, Document, Figure, Section, Table};
+use levodose::monograph::Monograph;
 use levodose::occupancy::Basis;
 use levodose::translate::{
     self, AnimalRoute, Metric, Request, Species, SpeciesPkOverride, Translation,
@@ -76,7 +78,7 @@ pub struct Args {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
-    /// Write translate.json, profile.csv and profile.svg to this directory.
+    /// Write report.html, translate.json, profile.csv and profile.svg to this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
@@ -105,7 +107,8 @@ fn pk_override(args: &Args) -> CliResult<SpeciesPkOverride> {
     }
 }
 
-pub fn run(args: Args) -> CliResult {
+/// Validates the flags and translates (shared by the CLI and `levodose serve`).
+pub fn compute(args: &Args) -> CliResult<(Translation, Monograph)> {
     let m = crate::commands::facts::load(&args.compound, None)?;
     let req = Request {
         species: Species::parse(&args.species)?,
@@ -114,19 +117,26 @@ pub fn run(args: Args) -> CliResult {
         metric: Metric::parse(&args.metric)?,
         weight_kg: args.weight_kg,
         basis: Basis::parse(&args.occupancy_basis)?,
-        pk: pk_override(&args)?,
+        pk: pk_override(args)?,
         weigh_salt: args.salt,
         dose_volume_ml_per_kg: args.dose_volume_ml_per_kg,
     };
     let mut t = translate::translate(&m, &req)?;
     t.notes.extend(levodose::metric::alias_note(&args.metric));
+    Ok((t, m))
+}
+
+pub fn run(args: Args) -> CliResult {
+    let (t, m) = compute(&args)?;
     if let Some(dir) = &args.out {
         let json = to_json(&t)?;
         let csv = profile_csv(&t);
         let svg = chart(&t).render_svg().map_err(CliError::Internal)?;
+        let html = report::render_html(&html_document(&t, &m)?)?;
         write_files(
             dir,
             &[
+                ("report.html", html.into_bytes()),
                 ("translate.json", json.into_bytes()),
                 ("profile.csv", csv.into_bytes()),
                 ("profile.svg", svg.into_bytes()),
@@ -171,7 +181,23 @@ fn chart(t: &Translation) -> Chart {
     }
     c.hlines.push((
         translate::Metric::instantaneous_level(t.metric, t.human_level),
-        "human steady state".into(),
+        format!("human steady state ({})", t.human_regimen),
+    ));
+    if let Some(w) = t.test_window_h {
+        c = c.xspan(
+            w.start,
+            w.end,
+            format!(
+                "test window ({} {})",
+                t.recommended.route.as_str(),
+                t.recommended.frequency.as_str()
+            ),
+        );
+    }
+    c.caption = Some(format!(
+        "{} profile at steady state for each dosing frequency, body weight {} kg; dashed line: the human steady-state level matched; shaded: the behavioural test window.",
+        t.metric.as_str(),
+        t.weight_kg
     ));
     c.note = Some(format!(
         "{} {}",
@@ -183,6 +209,117 @@ fn chart(t: &Translation) -> Chart {
         levodose::RESEARCH_USE_NOTE
     ));
     c
+}
+
+/// The HTML report document (for `--out` and `serve`).
+pub fn html_document(t: &Translation, m: &Monograph) -> CliResult<Document> {
+    let rows = t
+        .options
+        .iter()
+        .map(|o| {
+            vec![
+                o.frequency.as_str().to_string(),
+                format!("{:.3}", o.dose_mg_per_kg),
+                format!("{:.3}", o.daily_dose_mg_per_kg),
+                format!("{:.3}", o.trough),
+                format!("{:.3}", o.peak),
+                format!("{:.3}", o.average),
+                format!("{:.1}", o.hours_at_or_above_human),
+                o.test_window_h
+                    .map(|w| format!("{:.2}-{:.2}", w.start, w.end))
+                    .unwrap_or_else(|| "none".into()),
+            ]
+        })
+        .collect();
+    let mut details = vec![format!(
+        "Matches human {} at steady state: {} = {:.4} {}",
+        t.human_regimen,
+        t.metric.as_str(),
+        t.human_level,
+        t.metric_unit
+    )];
+    if let Some(w) = t.test_window_h {
+        details.push(format!(
+            "Test window {:.2} to {:.2} h after the dose",
+            w.start, w.end
+        ));
+    }
+    details.push(format!(
+        "Body-surface-area scaling (FDA Km) would give {:.2} mg/kg/day",
+        t.bsa_scaled_dose_mg_per_kg
+    ));
+    if let Some(p) = &t.preparation {
+        details.push(format!(
+            "Weigh {:.3} mg {} per {} kg animal; {}",
+            p.amount_per_animal_mg, p.weigh_as, p.weight_kg, p.note
+        ));
+    }
+    let mut paragraphs = t.assumptions.clone();
+    paragraphs.extend(t.notes.iter().cloned());
+    Ok(Document {
+        title: format!(
+            "levodose translate: {} to {}",
+            t.compound,
+            t.species.as_str()
+        ),
+        command: None,
+        inputs: vec![
+            ("compound".into(), t.compound.clone()),
+            ("species".into(), t.species.as_str().into()),
+            ("route".into(), t.route.as_str().into()),
+            ("human regimen matched".into(), t.human_regimen.clone()),
+            (
+                "metric".into(),
+                format!("{} ({})", t.metric.as_str(), t.metric_unit),
+            ),
+            ("body weight".into(), format!("{} kg", t.weight_kg)),
+            (
+                "species half-life".into(),
+                format!("{:.2} h", t.species_half_life_h),
+            ),
+        ],
+        answer: Answer {
+            headline: format!(
+                "{:.3} mg/kg {} {} (free base)",
+                t.recommended.dose_mg_per_kg,
+                t.recommended.route.as_str(),
+                t.recommended.frequency.as_str()
+            ),
+            details,
+            positive: true,
+        },
+        sections: vec![
+            Section {
+                heading: "Dosing frequencies".into(),
+                tables: vec![Table {
+                    caption: format!("Options ({})", t.metric_unit),
+                    header: vec![
+                        "frequency".into(),
+                        "mg/kg per dose".into(),
+                        "mg/kg per day".into(),
+                        "trough".into(),
+                        "peak".into(),
+                        "average".into(),
+                        "h at or above human".into(),
+                        "test window (h after dose)".into(),
+                    ],
+                    rows,
+                    note: None,
+                }],
+                figures: vec![Figure::from_chart("profile", &chart(t))?],
+                ..Default::default()
+            },
+            Section {
+                heading: "Assumptions and notes".into(),
+                paragraphs,
+                ..Default::default()
+            },
+        ],
+        findings: t.findings.clone(),
+        sources: report::sources_of(m),
+        research_note: t.research_note.to_string(),
+        links: vec![],
+    })
 }
 
 fn text(t: &Translation) -> String {

@@ -45,16 +45,30 @@ pub struct Args {
 }
 
 #[derive(Serialize)]
-struct Report<'a> {
+pub struct Report<'a> {
     #[serde(flatten)]
-    fit: &'a MmrmFit,
-    notes: Vec<String>,
+    pub fit: &'a MmrmFit,
+    pub notes: Vec<String>,
 }
 
 pub fn run(args: Args) -> CliResult {
+    let (result, notes) = compute(&args)?;
+    if args.json {
+        print_json(&Report {
+            fit: &result,
+            notes,
+        })
+    } else {
+        print_tables(&result, &notes);
+        Ok(())
+    }
+}
+
+/// Reads and checks the CSV, then fits (shared by the CLI and `levodose serve`).
+pub fn compute(args: &Args) -> CliResult<(MmrmFit, Vec<String>)> {
     let formula =
         Formula::parse(&args.formula).map_err(|e| CliError::input(format!("--formula: {e}")))?;
-    let (data, notes) = load(&args, &formula)?;
+    let (data, notes) = load(args, &formula)?;
     let df = match args.df {
         DfArg::Satterthwaite => DfMethod::Satterthwaite,
         DfArg::KenwardRoger => DfMethod::KenwardRoger,
@@ -64,14 +78,144 @@ pub fn run(args: Args) -> CliResult {
         spec = spec.with_arm(arm);
     }
     let result = fit(&data, &spec).map_err(|e| CliError::input(e.to_string()))?;
-    if args.json {
-        print_json(&Report {
-            fit: &result,
-            notes,
-        })
-    } else {
-        print_tables(&result, &notes);
-        Ok(())
+    Ok((result, notes))
+}
+
+/// The HTML report document: differences first (the answer), then LS means and fixed effects.
+pub fn html_document(r: &MmrmFit, notes: &[String], formula: &str) -> crate::report::Document {
+    use crate::report::{Answer, Document, Section, Table};
+    let f = |x: f64| format!("{x:.4}");
+    let visit = |v: &Option<String>| v.clone().unwrap_or_else(|| "all".into());
+    let headline = match r.differences.last() {
+        Some(d) => format!(
+            "{} - {} at {}: {} (95 % CI {} to {}, p = {})",
+            d.arm,
+            d.reference_arm,
+            visit(&d.visit),
+            f(d.estimate),
+            f(d.lower),
+            f(d.upper),
+            f(d.p)
+        ),
+        None => "Model fitted (no treatment factor given: no differences)".into(),
+    };
+    Document {
+        title: "levodose analyze mmrm".into(),
+        inputs: vec![
+            ("formula".into(), formula.to_string()),
+            (
+                "subjects".into(),
+                format!(
+                    "{} ({} with an outcome), {} observations",
+                    r.n_subjects, r.n_subjects_with_outcome, r.n_observations
+                ),
+            ),
+            ("visits".into(), r.visits.join(", ")),
+        ],
+        answer: Answer {
+            headline,
+            details: vec![format!(
+                "-2 REML log-likelihood {:.4}, AIC {:.4}, {} iterations",
+                r.neg2_reml_loglik, r.aic, r.iterations
+            )],
+            positive: true,
+        },
+        sections: vec![Section {
+            heading: "Estimates".into(),
+            paragraphs: notes.to_vec(),
+            tables: vec![
+                Table {
+                    caption: "Differences of LS means".into(),
+                    header: [
+                        "visit",
+                        "arm",
+                        "reference",
+                        "estimate",
+                        "SE",
+                        "df",
+                        "t",
+                        "p",
+                        "lower 95 %",
+                        "upper 95 %",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                    rows: r
+                        .differences
+                        .iter()
+                        .map(|d| {
+                            vec![
+                                visit(&d.visit),
+                                d.arm.clone(),
+                                d.reference_arm.clone(),
+                                f(d.estimate),
+                                f(d.se),
+                                f(d.df),
+                                f(d.t),
+                                f(d.p),
+                                f(d.lower),
+                                f(d.upper),
+                            ]
+                        })
+                        .collect(),
+                    note: None,
+                },
+                Table {
+                    caption: "LS means".into(),
+                    header: [
+                        "visit",
+                        "arm",
+                        "estimate",
+                        "SE",
+                        "df",
+                        "lower 95 %",
+                        "upper 95 %",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                    rows: r
+                        .lsmeans
+                        .iter()
+                        .map(|m| {
+                            vec![
+                                visit(&m.visit),
+                                m.arm.clone(),
+                                f(m.estimate),
+                                f(m.se),
+                                f(m.df),
+                                f(m.lower),
+                                f(m.upper),
+                            ]
+                        })
+                        .collect(),
+                    note: None,
+                },
+                Table {
+                    caption: "Fixed effects".into(),
+                    header: ["term", "estimate", "SE", "df", "t", "p"]
+                        .map(String::from)
+                        .to_vec(),
+                    rows: r
+                        .fixed_effects
+                        .iter()
+                        .map(|e| {
+                            vec![
+                                e.term.clone(),
+                                f(e.estimate),
+                                f(e.se),
+                                f(e.df),
+                                f(e.t),
+                                f(e.p),
+                            ]
+                        })
+                        .collect(),
+                    note: None,
+                },
+            ],
+            ..Default::default()
+        }],
+        research_note: levodose::RESEARCH_USE_NOTE.to_string(),
+        ..Default::default()
     }
 }
 

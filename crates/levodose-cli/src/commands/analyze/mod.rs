@@ -16,7 +16,6 @@ pub struct Args {
 }
 
 #[derive(clap::Subcommand)]
-#[allow(clippy::large_enum_variant)] // parsed once; boxing the flags buys nothing
 pub enum What {
     /// Mixed model for repeated measures (REML, unstructured covariance), as SAS PROC MIXED.
     Mmrm(mmrm::Args),
