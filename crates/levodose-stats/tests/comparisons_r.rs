@@ -1,4 +1,3 @@
-#![allow(clippy::excessive_precision)] // R values kept exactly as R printed them (%.17g)
 //! Shapiro-Wilk, Brown-Forsythe, Grubbs and the log-dose trend contrast against values computed
 //! in R 4.2.2 (Debian 12, multcomp 1.4) on the fixed data below; each R call is in the comment.
 
