@@ -268,7 +268,7 @@ fn lint_judges_plateau_on_the_target_metric_like_dose_range() {
         .find(|f| f.code == "doses_on_plateau")
         .expect("plateau");
     assert!(
-        f.message.contains("sert-occupancy-average"),
+        f.message.contains("sert_occupancy_average"), // the canonical spelling (issue 9 item 10)
         "{}",
         f.message
     );
