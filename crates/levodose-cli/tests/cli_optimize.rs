@@ -94,3 +94,19 @@ fn bad_input_exits_2_naming_the_field() {
         assert!(err.contains(needle), "{err}");
     }
 }
+
+/// Issue 9 item 9: `--renal CLASS` and `--crcl MIN:MAX` describe a population spread over a band.
+#[test]
+fn renal_class_and_crcl_range_for_optimize() {
+    let v = json(&["optimize", "--renal", "moderate"]);
+    assert_eq!(v["label_cap_mg"], 80.0, "{v}");
+    assert_eq!(v["crcl_range_ml_per_min"][0], 30.0, "{v}");
+    assert!(v["crcl_ml_per_min"].is_null(), "{v}");
+    let v = json(&["optimize", "--crcl", "15:29"]);
+    assert_eq!(v["label_cap_mg"], 40.0, "{v}");
+    let (c, _, e) = run(&["optimize", "--renal", "mild", "--crcl", "45"]);
+    assert_eq!(c, 2, "{e}");
+    let (c, _, e) = run(&["optimize", "--crcl", "59:30"]);
+    assert_eq!(c, 2, "{e}");
+    assert!(e.contains("lower bound"), "{e}");
+}

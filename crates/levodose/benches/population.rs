@@ -43,6 +43,7 @@ fn bench(c: &mut Criterion) {
             seed: 1,
             basis: Basis::Ki,
             crcl_ml_per_min: None,
+            crcl_range_ml_per_min: None,
             comedications: vec![],
             allow_off_label: false,
         };

@@ -34,6 +34,11 @@ pub struct OptimizeSpec {
     pub basis: Basis,
     /// Every subject's CrCl (mL/min); None = sampled from the default population.
     pub crcl_ml_per_min: Option<f64>,
+    /// CrCl range (mL/min, lower inclusive, upper exclusive) the subjects are spread over uniformly,
+    /// e.g. a label renal class; exclusive with `crcl_ml_per_min`. The label cap and the
+    /// adverse-event exposure are taken at the lowest CrCl of the range, so every subject of the
+    /// population is within the label.
+    pub crcl_range_ml_per_min: Option<(f64, f64)>,
     pub comedications: Vec<String>,
     pub allow_off_label: bool,
 }
@@ -77,6 +82,8 @@ pub struct Optimization {
     pub seed: u64,
     pub occupancy_basis: Basis,
     pub crcl_ml_per_min: Option<f64>,
+    /// CrCl range of the population (mL/min), when one was given.
+    pub crcl_range_ml_per_min: Option<(f64, f64)>,
     pub comedications: Vec<String>,
     pub targets: Vec<String>,
     /// Why these targets (the default research target's rationale when none was given).
@@ -122,6 +129,33 @@ pub fn closest_to_target<'a>(
     })
 }
 
+/// The CrCl the label rules and the adverse-event exposure are judged at: the given value, or the
+/// lowest CrCl of a range (the most impaired subject decides the cap for the whole population).
+fn label_crcl(spec: &OptimizeSpec) -> Result<Option<f64>> {
+    match (spec.crcl_ml_per_min, spec.crcl_range_ml_per_min) {
+        (Some(_), Some(_)) => Err(Error::input(
+            "crcl",
+            "give one CrCl or a CrCl range (or a renal class), not both",
+        )),
+        (Some(c), None) => {
+            check_range("crcl", c, 0.0, 250.0, "mL/min")?;
+            Ok(Some(c))
+        }
+        (None, Some((min, max))) => {
+            check_range("crcl", min, 0.0, 250.0, "mL/min")?;
+            check_range("crcl", max, 0.0, 250.0, "mL/min")?;
+            if min >= max {
+                return Err(Error::input(
+                    "crcl",
+                    format!("range {min}:{max}: the lower bound must be below the upper"),
+                ));
+            }
+            Ok(Some(min))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
 /// Runs the optimisation.
 pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
     check_range("pta", spec.pta, 0.01, 1.0, "")?;
@@ -135,9 +169,7 @@ pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
             ),
         ));
     }
-    if let Some(c) = spec.crcl_ml_per_min {
-        check_range("crcl", c, 0.0, 250.0, "mL/min")?;
-    }
+    let label_crcl = label_crcl(spec)?;
     let mut doses = spec
         .doses_mg
         .clone()
@@ -177,12 +209,12 @@ pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
     let targets = crate::target::parse_all(&target_texts)?;
 
     let comeds = interactions::resolve(m, &spec.comedications)?;
-    let cap = label::dose_cap(m, spec.crcl_ml_per_min, &comeds);
+    let cap = label::dose_cap(m, label_crcl, &comeds);
     let (cap_mg, cap_reason) = match (&m.label, &cap) {
         (None, _) => (None, "the monograph has no label rules".to_string()),
         (Some(_), None) => (
             None,
-            match spec.crcl_ml_per_min {
+            match label_crcl {
                 Some(c) => format!("CrCl {c} mL/min: use not recommended by the label"),
                 None => "use not recommended by the label".to_string(),
             },
@@ -199,13 +231,16 @@ pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
     if let Some(c) = spec.crcl_ml_per_min {
         sample.covariates.crcl_ml_per_min = Covariate::Fixed { value: c };
     }
+    if let Some((min, max)) = spec.crcl_range_ml_per_min {
+        sample.covariates.crcl_ml_per_min = Covariate::Uniform { min, max };
+    }
     sample.comedications = spec.comedications.clone();
     let subjects = population::sample(m, &sample)?;
     let occ = OccupancyModel::from_monograph(m, spec.basis, None, None)?;
     let tau = m.compound.usual_tau_h.value;
     let rule = m.label.as_ref().map(TitrationRule::from_label);
     let r = interactions::combined_activity(&comeds);
-    let exposure_factor = 1.0 / checked_clearance_factor(m, spec.crcl_ml_per_min, r)?;
+    let exposure_factor = 1.0 / checked_clearance_factor(m, label_crcl, r)?;
 
     let mut candidates = Vec::new();
     let mut medians_t90 = Vec::new();
@@ -265,7 +300,7 @@ pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
             let reg = Regimen::titration(rule, dose);
             let ctx = LabelContext {
                 species: "human",
-                crcl_ml_per_min: spec.crcl_ml_per_min,
+                crcl_ml_per_min: label_crcl,
                 comedications: &comeds,
                 resolve: ResolveContext {
                     weight_kg: None,
@@ -389,6 +424,11 @@ pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
         ),
     ];
     notes.extend(crate::metric::alias_notes(&spec.targets));
+    if let Some((min, max)) = spec.crcl_range_ml_per_min {
+        notes.push(format!(
+            "CrCl uniform on [{min}, {max}) mL/min; the label cap and the adverse-event exposure are taken at the lowest CrCl of the range ({min} mL/min), so the recommendation is label-conform for every subject"
+        ));
+    }
     if (exposure_factor - 1.0).abs() > 1e-9 {
         notes.push(format!(
             "adverse events are evaluated at the exposure-equivalent dose (dose x {:.2}, the AUC ratio of this population's typical subject), assuming they follow exposure",
@@ -403,6 +443,7 @@ pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
         seed: spec.seed,
         occupancy_basis: spec.basis,
         crcl_ml_per_min: spec.crcl_ml_per_min,
+        crcl_range_ml_per_min: spec.crcl_range_ml_per_min,
         comedications: spec.comedications.clone(),
         targets: targets.iter().map(Target::to_string).collect(),
         target_basis,

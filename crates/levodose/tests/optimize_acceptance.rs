@@ -14,6 +14,7 @@ fn spec(targets: &[&str]) -> OptimizeSpec {
         seed: 1,
         basis: Basis::Ki,
         crcl_ml_per_min: None,
+        crcl_range_ml_per_min: None,
         comedications: vec![],
         allow_off_label: false,
     }
@@ -234,4 +235,47 @@ fn metric_aliases_print_the_canonical_name_with_a_note() {
             "net_occupancy_trough"
         );
     }
+}
+
+/// Issue 9 item 9: a renal class (or a CrCl range) spreads the population over the band; the
+/// label cap of the band's lowest CrCl applies to all, and the subjects' CrCl really varies (the
+/// PTA differs from the population at the band's single lowest value).
+#[test]
+fn a_renal_class_population_is_capped_by_its_band_and_spread_over_it() {
+    use levodose::population::covariates::{renal_class_band, CrclChoice};
+    let m = builtin("levomilnacipran").unwrap();
+    for (class, cap) in [("moderate", 80.0), ("severe", 40.0)] {
+        let CrclChoice::Range { min, max } = renal_class_band(&m, class).unwrap() else {
+            panic!("{class} is not a range");
+        };
+        let mut s = spec(&["net_occupancy.trough>=0.7"]);
+        s.crcl_range_ml_per_min = Some((min, max));
+        let o = optimize(&m, &s).unwrap();
+        assert_eq!(o.label_cap_mg, Some(cap), "{class}");
+        assert_eq!(o.crcl_range_ml_per_min, Some((min, max)));
+        if let Some(r) = &o.recommendation {
+            assert!(r.dose_mg <= cap, "{class}: {}", r.dose_mg);
+        } else {
+            assert!(o.closest_dose_mg.is_some_and(|d| d <= cap), "{class}");
+        }
+        assert!(o.notes.iter().any(|n| n.contains("uniform on")), "{class}");
+        // The same population at the band's lowest CrCl only: different subjects' exposure.
+        let mut fixed = spec(&["net_occupancy.trough>=0.7"]);
+        fixed.crcl_ml_per_min = Some(min);
+        let f = optimize(&m, &fixed).unwrap();
+        assert_eq!(f.label_cap_mg, Some(cap));
+        let spread = |o: &levodose::optimize::Optimization| {
+            o.candidates.iter().map(|c| c.pta).collect::<Vec<_>>()
+        };
+        assert_ne!(
+            spread(&o),
+            spread(&f),
+            "{class}: the range must not be copies of its lowest CrCl"
+        );
+    }
+    // A value and a range together are refused.
+    let mut both = spec(&[]);
+    both.crcl_ml_per_min = Some(45.0);
+    both.crcl_range_ml_per_min = Some((30.0, 60.0));
+    assert!(optimize(&m, &both).is_err());
 }

@@ -1,13 +1,14 @@
 //! `levodose optimize`: the lowest label-conform dose that reaches a target in a share of a
 //! virtual population, with adverse-event estimates, the titration path and plots.
 
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
 use crate::output::{file_names, pct, print_json, to_json, write_files};
 use crate::plot::Chart;
 use crate::report::{self, Answer, Document, Figure, Section, Table};
 use levodose::monograph::Monograph;
 use levodose::occupancy::Basis;
 use levodose::optimize::{optimize, Optimization, OptimizeSpec};
+use levodose::population::covariates::{parse_crcl, renal_class_band, CrclChoice};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -35,9 +36,14 @@ pub struct Args {
     /// Occupancy basis: ki (binding) or ic50 (uptake inhibition).
     #[arg(long = "occupancy-basis", default_value = "ki")]
     pub occupancy_basis: String,
-    /// Creatinine clearance of every subject (mL/min); default: sampled from adults with MDD.
+    /// Creatinine clearance (mL/min): one value for every subject (45), or a range the subjects
+    /// are spread over uniformly (30:59); default: sampled from adults with MDD.
     #[arg(long)]
-    pub crcl: Option<f64>,
+    pub crcl: Option<String>,
+    /// Renal class from the label (mild, moderate, severe): subjects spread uniformly over its
+    /// CrCl band; exclusive with --crcl.
+    #[arg(long)]
+    pub renal: Option<String>,
     /// Co-medication every subject takes (repeatable), e.g. ketoconazole.
     #[arg(long = "comed")]
     pub comed: Vec<String>,
@@ -76,7 +82,7 @@ pub struct Outcome {
 /// Validates the flags and runs the optimisation (shared by the CLI and `levodose serve`).
 pub fn compute(args: &Args) -> CliResult<Outcome> {
     let m = levodose::monograph::builtin(&args.compound)?;
-    let spec = spec_of(args)?;
+    let spec = spec_of(args, &m)?;
     let o = optimize(&m, &spec)?;
     let curve = pta_curve(&m, &spec, &o)?;
     Ok(Outcome {
@@ -86,7 +92,15 @@ pub fn compute(args: &Args) -> CliResult<Outcome> {
     })
 }
 
-fn spec_of(args: &Args) -> CliResult<OptimizeSpec> {
+fn spec_of(args: &Args, m: &Monograph) -> CliResult<OptimizeSpec> {
+    let crcl = match (&args.crcl, &args.renal) {
+        (Some(_), Some(_)) => return Err(CliError::input(
+            "--crcl and --renal: give one of them (--renal CLASS is a CrCl range from the label)",
+        )),
+        (Some(text), None) => Some(parse_crcl(text)?),
+        (None, Some(class)) => Some(renal_class_band(m, class)?),
+        (None, None) => None,
+    };
     Ok(OptimizeSpec {
         doses_mg: args.doses.clone(),
         targets: args.target.clone(),
@@ -94,7 +108,11 @@ fn spec_of(args: &Args) -> CliResult<OptimizeSpec> {
         subjects: args.subjects,
         seed: args.seed,
         basis: Basis::parse(&args.occupancy_basis)?,
-        crcl_ml_per_min: args.crcl,
+        crcl_ml_per_min: crcl.and_then(CrclChoice::value),
+        crcl_range_ml_per_min: match crcl {
+            Some(CrclChoice::Range { min, max }) => Some((min, max)),
+            _ => None,
+        },
         comedications: args.comed.clone(),
         allow_off_label: args.allow_off_label,
     })
@@ -180,9 +198,11 @@ fn population_caption(o: &Optimization) -> String {
         o.population,
         o.subjects,
         o.seed,
-        o.crcl_ml_per_min
-            .map(|c| format!("CrCl {c} mL/min for every subject"))
-            .unwrap_or_else(|| "CrCl sampled from the population".into()),
+        match (o.crcl_ml_per_min, o.crcl_range_ml_per_min) {
+            (Some(c), _) => format!("CrCl {c} mL/min for every subject"),
+            (None, Some((min, max))) => format!("CrCl uniform on {min}-{max} mL/min"),
+            (None, None) => "CrCl sampled from the population".into(),
+        },
         if o.comedications.is_empty() {
             "none".to_string()
         } else {
@@ -327,9 +347,11 @@ fn report(o: &Optimization, with_plots: bool) -> String {
         o.population,
         o.subjects,
         o.seed,
-        o.crcl_ml_per_min
-            .map(|c| format!(", CrCl {c} mL/min"))
-            .unwrap_or_default(),
+        match (o.crcl_ml_per_min, o.crcl_range_ml_per_min) {
+            (Some(c), _) => format!(", CrCl {c} mL/min"),
+            (None, Some((min, max))) => format!(", CrCl uniform on {min}-{max} mL/min"),
+            (None, None) => String::new(),
+        },
         if o.comedications.is_empty() {
             String::new()
         } else {
