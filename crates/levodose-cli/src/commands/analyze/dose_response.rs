@@ -89,19 +89,7 @@ fn fit_error(e: &DoseResponseError, args: &Args) -> CliError {
 
 /// Reads two numeric columns; errors name the file, row and column.
 fn read_data(path: &Path, dose_col: &str, resp_col: &str) -> CliResult<(Vec<f64>, Vec<f64>)> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| CliError::input(format!("DATA {}: cannot read: {e}", path.display())))?;
-    let headers = rdr
-        .headers()
-        .map_err(|e| {
-            CliError::input(format!(
-                "DATA {}: cannot read the header row: {e}",
-                path.display()
-            ))
-        })?
-        .clone();
+    let (mut rdr, headers) = super::open_csv(path, "DATA")?;
     let column = |flag: &str, name: &str| -> CliResult<usize> {
         headers.iter().position(|h| h == name).ok_or_else(|| {
             let names: Vec<&str> = headers.iter().collect();

@@ -7,7 +7,8 @@ pub mod study;
 mod study_figures;
 mod study_report;
 
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
+use std::path::Path;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -34,4 +35,25 @@ pub fn run(args: Args) -> CliResult {
         What::Study(a) => study::run(*a),
         What::Nca(a) => nca::run(*a),
     }
+}
+
+/// Opens a CSV data file (fields trimmed) and reads its header row; errors name the flag and file.
+pub(crate) fn open_csv(
+    path: &Path,
+    what: &str,
+) -> CliResult<(csv::Reader<std::fs::File>, csv::StringRecord)> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| CliError::input(format!("{what} {}: cannot read: {e}", path.display())))?;
+    let headers = rdr
+        .headers()
+        .map_err(|e| {
+            CliError::input(format!(
+                "{what} {}: cannot read the header row: {e}",
+                path.display()
+            ))
+        })?
+        .clone();
+    Ok((rdr, headers))
 }

@@ -29,23 +29,6 @@ pub struct SubjectRows {
     pub samples: Vec<Sample>,
 }
 
-fn open(path: &Path, what: &str) -> CliResult<(csv::Reader<std::fs::File>, csv::StringRecord)> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| CliError::input(format!("{what} {}: cannot read: {e}", path.display())))?;
-    let headers = rdr
-        .headers()
-        .map_err(|e| {
-            CliError::input(format!(
-                "{what} {}: cannot read the header row: {e}",
-                path.display()
-            ))
-        })?
-        .clone();
-    Ok((rdr, headers))
-}
-
 fn column(headers: &csv::StringRecord, path: &Path, flag: &str, name: &str) -> CliResult<usize> {
     headers.iter().position(|h| h == name).ok_or_else(|| {
         let names: Vec<&str> = headers.iter().collect();
@@ -78,7 +61,7 @@ fn flag_value(text: &str, name: &str, row: usize) -> CliResult<bool> {
 
 /// Reads the rows grouped by subject, in order of first appearance.
 pub fn read_rows(path: &Path, c: &Columns) -> CliResult<Vec<SubjectRows>> {
-    let (mut rdr, headers) = open(path, "DATA")?;
+    let (mut rdr, headers) = super::super::open_csv(path, "DATA")?;
     let id_i = column(&headers, path, "--id", c.id)?;
     let t_i = column(&headers, path, "--time", c.time)?;
     let c_i = column(&headers, path, "--conc", c.conc)?;
@@ -227,7 +210,7 @@ pub fn sparse_samples(rows: &[SubjectRows]) -> Vec<SparseSample> {
 /// The manual lambda_z file: columns ID, START_H, END_H, EXCLUDE_TIMES (times separated by
 /// ';' or spaces; may be empty). Times are in the data's time unit.
 pub fn read_lambda_z_file(path: &Path) -> CliResult<HashMap<String, LambdaZRule>> {
-    let (mut rdr, headers) = open(path, "--lambda-z-file")?;
+    let (mut rdr, headers) = super::super::open_csv(path, "--lambda-z-file")?;
     let col = |n: &str| column(&headers, path, "--lambda-z-file", n);
     let (id_i, s_i, e_i) = (col("ID")?, col("START_H")?, col("END_H")?);
     let x_i = headers.iter().position(|h| h == "EXCLUDE_TIMES");
