@@ -304,12 +304,7 @@ fn measured_pk_replaces_allometry_in_translate() {
 /// Columns of a NONMEM dataset as written by `--nonmem-out`, by name, per data row.
 fn nonmem_rows(text: &str) -> Vec<std::collections::HashMap<String, f64>> {
     let mut lines = text.lines().filter(|l| !l.starts_with('#'));
-    let header: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split(',')
-        .map(String::from)
-        .collect();
+    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
     lines
         .map(|l| {
             header
@@ -398,7 +393,10 @@ fn nonmem_round_trip_aucinf_within_1_percent_of_f_dose_over_cl() {
             .map(|r| r["SIMCL"] / r["SIMF"])
             .unwrap();
         let cl = s["parameters"]["cl_obs"].as_f64().unwrap();
-        assert!((cl / cl_true - 1.0).abs() < 0.01, "subject {id}: {cl} vs {cl_true}");
+        assert!(
+            (cl / cl_true - 1.0).abs() < 0.01,
+            "subject {id}: {cl} vs {cl_true}"
+        );
     }
 }
 

@@ -323,7 +323,10 @@ fn nonmem_out_writes_the_drug_arm_pk_readable_by_the_reader() {
     assert_eq!(d.subjects.len(), 6);
     let visits_h = [1.0, 2.0, 4.0, 6.0, 8.0].map(|w| w * 168.0);
     for s in &d.subjects {
-        assert_eq!(s.covariates["ARM"], 2.0, "the drug arm is the file's second arm");
+        assert_eq!(
+            s.covariates["ARM"], 2.0,
+            "the drug arm is the file's second arm"
+        );
         assert_eq!(s.doses.len(), 56);
         assert!(s.doses[..2].iter().all(|x| x.amount_mg == 20.0));
         assert!(s.doses[2..].iter().all(|x| x.amount_mg == 40.0));
@@ -342,7 +345,12 @@ fn nonmem_out_writes_the_drug_arm_pk_readable_by_the_reader() {
             levodose::pk::concentrations(&params, &s.dose_events(Some(1)), &visits_h).unwrap();
         for (o, e) in s.observations.iter().zip(engine) {
             assert!(e > 0.0);
-            assert!((o.dv - e).abs() <= 1e-9 * e, "line {}: {} vs {e}", o.line, o.dv);
+            assert!(
+                (o.dv - e).abs() <= 1e-9 * e,
+                "line {}: {} vs {e}",
+                o.line,
+                o.dv
+            );
         }
     }
 }

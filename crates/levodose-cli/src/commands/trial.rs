@@ -333,7 +333,7 @@ fn write_pk_dataset(
             n: a.n,
         })
         .collect();
-    let last_week = design.visit_weeks.iter().cloned().fold(0.0, f64::max);
+    let last_week = design.visit_weeks.iter().copied().fold(0.0, f64::max);
     let days = (last_week * 7.0).ceil().max(1.0) as u32;
     let times = if args.sample_times.is_empty() {
         pk_dataset::visit_times_h(&design.visit_weeks)

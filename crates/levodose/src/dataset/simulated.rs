@@ -125,7 +125,11 @@ pub const PARAMETER_COLUMNS: [(&str, &str, &str); 7] = [
     ("SIMKA", "1/h", "absorption rate constant"),
     ("SIMF", "fraction", "bioavailability"),
     ("SIMLAG", "h", "absorption lag"),
-    ("SIMQ", "L/h", "intercompartmental clearance (two compartments)"),
+    (
+        "SIMQ",
+        "L/h",
+        "intercompartmental clearance (two compartments)",
+    ),
     ("SIMV2", "L", "peripheral volume (two compartments)"),
 ];
 

@@ -360,9 +360,8 @@ struct Loaded {
 
 pub fn run(a: Args) -> CliResult {
     check_flags(&a)?;
-    let text = std::fs::read_to_string(&a.data).map_err(|e| {
-        CliError::input(format!("DATA {}: cannot read: {e}", a.data.display()))
-    })?;
+    let text = std::fs::read_to_string(&a.data)
+        .map_err(|e| CliError::input(format!("DATA {}: cannot read: {e}", a.data.display())))?;
     let loaded = if nonmem::is_nonmem(&text) {
         check_nonmem_flags(&a)?;
         let l = nonmem::load(
