@@ -168,7 +168,8 @@ fn simulate_nonmem_out_reads_back_with_stated_units() {
     };
     let obs: Vec<(f64, f64)> = text
         .lines()
-        .skip(2)
+        .filter(|l| !l.starts_with('#'))
+        .skip(1)
         .map(|l| {
             l.split(',')
                 .map(|c| c.parse::<f64>().unwrap())

@@ -64,4 +64,47 @@ fn readme_examples_run() {
         ran += 1;
     }
     assert!(ran >= 5, "only {ran} README examples found");
+    if readme.contains("out/nca/roundtrip_nca.json") {
+        nca_round_trip_holds(&root);
+    }
+}
+
+/// The README's NONMEM round trip: every subject's aucinf_obs within 1 % of F*Dose/CL of its own
+/// parameters (the SIMF, AMT and SIMCL columns of the dataset the README's simulate wrote).
+fn nca_round_trip_holds(root: &std::path::Path) {
+    let text = std::fs::read_to_string(root.join("out/nca/roundtrip_nm.csv")).unwrap();
+    let mut lines = text.lines().filter(|l| !l.starts_with('#'));
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
+    let (id, amt, evid, cl, f) = (
+        col("ID"),
+        col("AMT"),
+        col("EVID"),
+        col("SIMCL"),
+        col("SIMF"),
+    );
+    let mut expected = std::collections::HashMap::new();
+    for l in lines {
+        let c: Vec<&str> = l.split(',').collect();
+        let num = |i: usize| c[i].parse::<f64>().unwrap();
+        if num(evid) == 1.0 {
+            // mg*h/L -> ng*h/mL
+            expected.insert(c[id].to_string(), 1000.0 * num(f) * num(amt) / num(cl));
+        }
+    }
+    let nca: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("out/nca/roundtrip_nca.json")).unwrap())
+            .unwrap();
+    let subjects = nca["subjects"].as_array().unwrap();
+    assert_eq!(subjects.len(), expected.len());
+    assert!(!subjects.is_empty());
+    for s in subjects {
+        let want = expected[s["id"].as_str().unwrap()];
+        let got = s["parameters"]["aucinf_obs"].as_f64().unwrap();
+        assert!(
+            (got / want - 1.0).abs() < 0.01,
+            "{}: {got} vs {want}",
+            s["id"]
+        );
+    }
 }

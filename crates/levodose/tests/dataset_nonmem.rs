@@ -88,6 +88,7 @@ fn writer_output_reads_back_to_the_same_events() {
     let subjects = vec![WriteSubject {
         id: 7,
         covariates: vec![("CRCL".into(), 85.5)],
+        parameters: vec![("SIMCL".into(), 23.1)],
         doses: vec![
             DoseEvent {
                 time_h: 0.0,
@@ -113,6 +114,8 @@ fn writer_output_reads_back_to_the_same_events() {
     let obs: Vec<(f64, f64)> = s.observations.iter().map(|o| (o.time_h, o.dv)).collect();
     assert_eq!(obs, subjects[0].samples);
     assert_eq!(s.covariates["CRCL"], 85.5);
+    assert_eq!(s.covariates["SIMCL"], 23.1);
+    assert!(text.lines().nth(1).unwrap().starts_with("# simulated:"));
     // pre-dose sample at 24 h is written before the 24 h dose
     let lines: Vec<&str> = text.lines().collect();
     assert!(

@@ -78,6 +78,17 @@ pub struct Args {
     /// How many replicates --write-data writes (1-100, at most --replicates).
     #[arg(long, default_value_t = 1)]
     pub write_data_replicates: usize,
+    /// Write the trial's PK as a NONMEM dataset (TIME h, AMT mg free base, DV ng/mL): each
+    /// drug-arm patient a subject of the monograph's virtual population (seeded by --seed), dosed
+    /// with the arm's regimen to the last visit and sampled at the visits (pre-dose troughs) or
+    /// --sample-times; generated for the file, not the efficacy replicates' patients; placebo
+    /// patients are not written.
+    #[arg(long, value_name = "FILE")]
+    pub nonmem_out: Option<PathBuf>,
+    /// Sampling times (h after the first dose) for --nonmem-out, comma-separated (default: the
+    /// visit weeks).
+    #[arg(long, value_delimiter = ',')]
+    pub sample_times: Vec<f64>,
 }
 
 #[derive(Serialize)]
@@ -158,6 +169,11 @@ pub fn run(args: Args) -> CliResult {
             args.write_data_replicates,
             100.min(args.replicates)
         )));
+    }
+    if args.nonmem_out.is_none() && !args.sample_times.is_empty() {
+        return Err(CliError::input(
+            "--sample-times applies to --nonmem-out FILE; add it",
+        ));
     }
     if args.write_data.is_none() && args.write_data_replicates != 1 {
         return Err(CliError::input(
@@ -260,6 +276,12 @@ pub fn run(args: Args) -> CliResult {
         }
         write_files(dir, &files)?;
     }
+    if let Some(path) = &args.nonmem_out {
+        let note = write_pk_dataset(path, &args, &scenario, &design, &m)?;
+        if !args.json {
+            eprintln!("{note}");
+        }
+    }
     if let Some(dir) = &args.write_data {
         let (visits, trials) = power::datasets(&design, args.write_data_replicates, args.seed)?;
         let files = trials
@@ -281,6 +303,62 @@ pub fn run(args: Args) -> CliResult {
     }
     print_table(&design, &result, search.as_ref(), &findings);
     Ok(())
+}
+
+/// `--nonmem-out`: the drug arms' PK (see the flag's help) through the NONMEM writer.
+fn write_pk_dataset(
+    path: &std::path::Path,
+    args: &Args,
+    scenario: &trial::TrialScenario,
+    design: &TrialDesign,
+    m: &levodose::monograph::Monograph,
+) -> CliResult<String> {
+    use levodose::trial::pk_dataset::{self, PkArm};
+    use levodose::trial::scenario::ArmKind;
+    let tau_h = m.compound.usual_tau_h.value;
+    let arms: Vec<PkArm> = design
+        .arms
+        .iter()
+        .zip(&scenario.arms)
+        .enumerate()
+        .filter(|(_, (a, _))| a.kind != ArmKind::Placebo)
+        .map(|(i, (a, spec))| PkArm {
+            number: i + 1,
+            // Flexible arms: their titration (or starting maintenance dose), without the later
+            // flexible dose changes, which the efficacy model does not draw per patient.
+            regimen: match (&a.kind, &spec.titration) {
+                (ArmKind::Flexible, Some(t)) => t.clone(),
+                _ => format!("{}mg q{}h", a.dose_mg, tau_h),
+            },
+            n: a.n,
+        })
+        .collect();
+    let last_week = design.visit_weeks.iter().copied().fold(0.0, f64::max);
+    let days = (last_week * 7.0).ceil().max(1.0) as u32;
+    let times = if args.sample_times.is_empty() {
+        pk_dataset::visit_times_h(&design.visit_weeks)
+    } else {
+        args.sample_times.clone()
+    };
+    let rows = pk_dataset::patient_pk(m, &arms, days, &times, args.seed)
+        .map_err(|e| CliError::input(format!("--nonmem-out: {e}")))?;
+    let text = levodose::dataset::write(&rows);
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path.file_name().ok_or_else(|| {
+        CliError::input(format!("--nonmem-out {}: not a file name", path.display()))
+    })?;
+    write_files(dir, &[(&name.to_string_lossy(), text.into_bytes())])?;
+    Ok(format!(
+        "Wrote NONMEM dataset {} ({} drug-arm patients x {} samples, {} days of dosing; ARM = arm number in the scenario; TIME h, AMT mg free base, DV ng/mL; PK generated from the population, seed {})",
+        path.display(),
+        rows.len(),
+        times.len(),
+        days,
+        args.seed
+    ))
 }
 
 /// One replicate as long-format CSV (ID, ARM, VISIT, BASE, CHG), randomised subjects only.

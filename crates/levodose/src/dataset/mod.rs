@@ -12,7 +12,10 @@ mod units;
 mod write;
 
 pub use read::{read, ReadOptions};
-pub use simulated::{individual_covariates, sample_subjects, scenario_doses, SampleInput};
+pub use simulated::{
+    individual_covariates, individual_parameters, sample_subjects, scenario_doses, SampleInput,
+    PARAMETER_COLUMNS,
+};
 pub use units::{AmountUnit, ConcUnit, DatasetUnits};
 pub use write::{write, WriteSubject};
 

@@ -77,6 +77,7 @@ pub fn sample_subjects(
             Ok(WriteSubject {
                 id: s.id,
                 covariates: s.covariates.clone(),
+                parameters: individual_parameters(s.params),
                 doses: s.doses.to_vec(),
                 samples,
             })
@@ -113,4 +114,56 @@ pub fn individual_covariates(ind: &crate::population::Individual) -> Vec<(String
         v.push(("WT".to_string(), w));
     }
     v
+}
+
+/// The `SIM*` parameter columns: (column, unit, meaning). CL and V are apparent (CL/F, V/F) as
+/// in the engine, where F scales the dose; so F x AMT / SIMCL is the subject's true AUC0-inf of
+/// one dose (mg h/L, x 1000 for ng h/mL).
+pub const PARAMETER_COLUMNS: [(&str, &str, &str); 7] = [
+    ("SIMCL", "L/h", "clearance"),
+    ("SIMV", "L", "central volume"),
+    ("SIMKA", "1/h", "absorption rate constant"),
+    ("SIMF", "fraction", "bioavailability"),
+    ("SIMLAG", "h", "absorption lag"),
+    (
+        "SIMQ",
+        "L/h",
+        "intercompartmental clearance (two compartments)",
+    ),
+    ("SIMV2", "L", "peripheral volume (two compartments)"),
+];
+
+/// A subject's true parameters as `SIM*` columns; SIMQ and SIMV2 only for two compartments.
+pub fn individual_parameters(p: &PkParams) -> Vec<(String, f64)> {
+    let mut values = vec![
+        p.clearance_l_per_h,
+        p.volume_l,
+        p.ka_per_h,
+        p.bioavailability,
+        p.lag_h,
+    ];
+    if let Some((q, v2)) = p.peripheral {
+        values.extend([q, v2]);
+    }
+    PARAMETER_COLUMNS
+        .iter()
+        .zip(values)
+        .map(|((name, _, _), v)| (name.to_string(), v))
+        .collect()
+}
+
+/// The `#` line that explains the `SIM*` columns present (None when there are none).
+pub fn parameter_comment(parameters: &[(String, f64)]) -> Option<String> {
+    if parameters.is_empty() {
+        return None;
+    }
+    let described: Vec<String> = parameters
+        .iter()
+        .filter_map(|(n, _)| PARAMETER_COLUMNS.iter().find(|c| c.0 == n))
+        .map(|(n, u, what)| format!("{n} {what} ({u})"))
+        .collect();
+    Some(format!(
+        "# simulated: each subject's own parameters, constant per subject: {}; drop them ($INPUT SIMCL=DROP ...) when estimating",
+        described.join(", ")
+    ))
 }

@@ -4,6 +4,11 @@
 //! free base, DV ng/mL. Extravascular doses go to CMT 1 (depot), intravenous doses and all
 //! observations to CMT 2 (central), as NONMEM's ADVAN2/ADVAN4 number them. An observation at a
 //! dose time is written before the dose: it is the pre-dose level, as the engine reports it.
+//! A simulated subject's own PK parameters follow the covariates as `SIM*` columns (constant per
+//! subject; see [`super::simulated::PARAMETER_COLUMNS`]), described in a second `#` line, so a
+//! round trip (NCA, a fit) can be checked against each subject's true values. They are named
+//! SIMCL, not CL, so that they never clash with the $PK variables of a NONMEM control stream;
+//! drop them in $INPUT (`SIMCL=DROP`) when estimating.
 
 use super::{AmountUnit, ConcUnit, DatasetUnits};
 use crate::regimen::DoseEvent;
@@ -15,6 +20,9 @@ pub struct WriteSubject {
     pub id: u32,
     /// Covariate columns, same names and order for every subject.
     pub covariates: Vec<(String, f64)>,
+    /// The subject's true PK parameters as `SIM*` columns (same names for every subject; empty
+    /// for data that are not simulated).
+    pub parameters: Vec<(String, f64)>,
     pub doses: Vec<DoseEvent>,
     /// (time in h, concentration in ng/mL) samples.
     pub samples: Vec<(f64, f64)>,
@@ -39,8 +47,20 @@ pub fn write(subjects: &[WriteSubject]) -> String {
     let _ = writeln!(out, "{}", units.header_comment());
     let cov_names: Vec<&str> = subjects
         .first()
-        .map(|s| s.covariates.iter().map(|(n, _)| n.as_str()).collect())
+        .map(|s| {
+            s.covariates
+                .iter()
+                .chain(&s.parameters)
+                .map(|(n, _)| n.as_str())
+                .collect()
+        })
         .unwrap_or_default();
+    if let Some(line) = subjects
+        .first()
+        .and_then(|s| super::simulated::parameter_comment(&s.parameters))
+    {
+        let _ = writeln!(out, "{line}");
+    }
     let mut header = String::from("ID,TIME,AMT,DV,EVID,MDV,CMT,RATE");
     for n in &cov_names {
         header.push(',');
@@ -51,6 +71,7 @@ pub fn write(subjects: &[WriteSubject]) -> String {
         let cov: String = s
             .covariates
             .iter()
+            .chain(&s.parameters)
             .map(|(_, v)| format!(",{}", num(*v)))
             .collect();
         // Merge by time; at equal times the observation (pre-dose level) goes first.

@@ -7,6 +7,7 @@
 pub mod evidence;
 pub mod exposure;
 pub mod lint;
+pub mod pk_dataset;
 pub mod power;
 pub mod scenario;
 pub mod simulate;

@@ -4,6 +4,7 @@
 //! The computation is `levodose_stats::nca`; this module reads files, checks flags and renders.
 
 mod input;
+mod nonmem;
 mod plots;
 mod render;
 
@@ -29,12 +30,24 @@ for a bolus). BLQ (--lloq or --blq-column) as PKNCA conc.blq: first keep as 0, m
 keep as 0 (change with --blq-first/--blq-middle/--blq-last). Without units, derived units are
 written in words, e.g. CL in dose/(conc*time); for extravascular dosing cl_obs is CL/F.
 
+NONMEM datasets: a file whose header has ID, TIME, AMT, DV and EVID or MDV is read as a NONMEM
+dataset (detected, no flag): doses from its dose records, TIME in h, units from its '# units:' line
+(else NONMEM's AMT mg, DV mg/L); the dose is stated in ug for DV in ng/mL or ug/L (mg for mg/L)
+so that CL/F is in L/h and V in L. Route from the dose records: RATE > 0 = iv-infusion of
+AMT/RATE h; a dose into the sampled compartment (the observations' CMT) = iv-bolus; a dose into
+another compartment (the depot, CMT 1; also without a CMT column) = extravascular; --route
+overrides. One dose record: the NCA of that dose. Several: the NCA of the whole profile with the
+first dose (a warning says so), or with --tau the last dosing interval (samples from the last
+dose on, its amount). --group names a covariate column. --id/--time/--conc, --dose,
+--dose-column, --blq-column, the unit flags, --sparse and --write-pk do not apply (exit 2).
+
 Examples:
   levodose analyze nca examples/nca/rat_pilot.csv --dose 3 --time-unit h --conc-unit ng/mL --dose-unit mg/kg
   levodose analyze nca data.csv --dose 320 --json
   levodose analyze nca data.csv --dose 25 --route iv-infusion --duration 0.25 --format cdisc
   levodose analyze nca data.csv --dose-column DOSE --group ARM --auc-interval 0-24 --out nca/
   levodose analyze nca mice.csv --dose 10 --sparse
+  levodose analyze nca nonmem_dataset.csv --json
   levodose analyze nca examples/nca/rat_pilot.csv --dose 3 --time-unit h --conc-unit ng/mL --dose-unit mg/kg --species rat --dose-route ip --write-pk pk.toml";
 
 #[derive(Clone, Copy, Debug, PartialEq, clap::ValueEnum)]
@@ -65,26 +78,28 @@ pub enum FormatArg {
 #[derive(clap::Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct Args {
-    /// CSV file, one row per sample, with a header row.
+    /// CSV file, one row per sample, with a header row; or a NONMEM dataset (detected by its
+    /// header: ID, TIME, AMT, DV and EVID or MDV).
     pub data: PathBuf,
-    /// Column with the subject id.
-    #[arg(long, default_value = "ID")]
-    pub id: String,
-    /// Column with the time after the dose.
-    #[arg(long, default_value = "TIME")]
-    pub time: String,
-    /// Column with the concentration.
-    #[arg(long, default_value = "CONC")]
-    pub conc: String,
+    /// Column with the subject id [default: ID].
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Column with the time after the dose [default: TIME].
+    #[arg(long)]
+    pub time: Option<String>,
+    /// Column with the concentration [default: CONC].
+    #[arg(long)]
+    pub conc: Option<String>,
     /// Dose amount, the same for every subject.
     #[arg(long)]
     pub dose: Option<f64>,
     /// Column with each subject's dose amount.
     #[arg(long)]
     pub dose_column: Option<String>,
-    /// Route of administration.
-    #[arg(long, value_enum, default_value = "extravascular")]
-    pub route: RouteArg,
+    /// Route of administration [default: extravascular; for a NONMEM dataset: from its dose
+    /// records].
+    #[arg(long, value_enum)]
+    pub route: Option<RouteArg>,
     /// Infusion duration (time unit), for --route iv-infusion.
     #[arg(long)]
     pub duration: Option<f64>,
@@ -179,7 +194,7 @@ fn check_flags(a: &Args) -> CliResult<()> {
             ));
         }
     }
-    match (a.route, a.duration) {
+    match (a.route.unwrap_or(RouteArg::Extravascular), a.duration) {
         (RouteArg::IvInfusion, None) => {
             return Err(input_err(
                 "--duration",
@@ -259,14 +274,45 @@ fn parse_interval(s: &str) -> CliResult<(f64, f64)> {
     Ok((a, b))
 }
 
-fn settings(a: &Args) -> CliResult<Settings> {
-    let route = match a.route {
+/// The route given by --route (with --duration), if any.
+fn route_flag(a: &Args) -> Option<Route> {
+    a.route.map(|r| match r {
         RouteArg::Extravascular => Route::Extravascular,
         RouteArg::IvBolus => Route::IvBolus,
         RouteArg::IvInfusion => Route::IvInfusion {
             duration_h: a.duration.unwrap_or(0.0),
         },
-    };
+    })
+}
+
+/// Flags of the plain CSV that a NONMEM dataset answers itself: refused, never ignored.
+fn check_nonmem_flags(a: &Args) -> CliResult<()> {
+    let refused = [
+        ("--id", a.id.is_some()),
+        ("--time", a.time.is_some()),
+        ("--conc", a.conc.is_some()),
+        ("--dose", a.dose.is_some()),
+        ("--dose-column", a.dose_column.is_some()),
+        ("--blq-column", a.blq_column.is_some()),
+        ("--time-unit", a.time_unit.is_some()),
+        ("--conc-unit", a.conc_unit.is_some()),
+        ("--dose-unit", a.dose_unit.is_some()),
+        ("--sparse", a.sparse),
+        ("--write-pk", a.write_pk.is_some()),
+    ];
+    match refused.iter().find(|r| r.1) {
+        Some((flag, _)) => Err(input_err(
+            flag,
+            format!(
+                "{} is a NONMEM dataset (header with ID, TIME, AMT, DV, EVID/MDV): columns, doses and units come from the dataset, so this flag does not apply; give a plain CSV (columns ID, TIME, CONC) to use it",
+                a.data.display()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn settings(a: &Args, route: Route) -> CliResult<Settings> {
     let method = match a.auc_method {
         MethodArg::Linear => AucMethod::Linear,
         MethodArg::LinearUpLogDown => AucMethod::LinearUpLogDown,
@@ -302,14 +348,57 @@ fn units(a: &Args) -> Units {
     }
 }
 
+/// Profiles and what goes with them, from either input format.
+struct Loaded {
+    profiles: Vec<Profile>,
+    groups: Vec<Option<String>>,
+    route: Route,
+    units: Units,
+    /// Findings about how the input was read (NONMEM datasets).
+    findings: Vec<Finding>,
+}
+
 pub fn run(a: Args) -> CliResult {
     check_flags(&a)?;
-    let s = settings(&a)?;
-    let units = units(&a);
+    let text = std::fs::read_to_string(&a.data)
+        .map_err(|e| CliError::input(format!("DATA {}: cannot read: {e}", a.data.display())))?;
+    let loaded = if nonmem::is_nonmem(&text) {
+        check_nonmem_flags(&a)?;
+        let l = nonmem::load(
+            &a.data,
+            &text,
+            &nonmem::Options {
+                route: route_flag(&a),
+                tau: a.tau,
+                lloq: a.lloq,
+                group: a.group.as_deref(),
+            },
+        )?;
+        Loaded {
+            profiles: l.profiles,
+            groups: l.groups,
+            route: l.route,
+            units: l.units,
+            findings: l.findings,
+        }
+    } else {
+        drop(text);
+        match load_csv(&a)? {
+            Some(l) => l,
+            None => return Ok(()), // --sparse ran
+        }
+    };
+    analyze_and_render(&a, loaded)
+}
+
+/// The plain CSV: profiles, or the sparse analysis (None once it has run).
+fn load_csv(a: &Args) -> CliResult<Option<Loaded>> {
+    let route = route_flag(a).unwrap_or(Route::Extravascular);
+    let units = units(a);
     let cols = Columns {
-        id: &a.id,
-        time: &a.time,
-        conc: &a.conc,
+        id: a.id.as_deref().unwrap_or("ID"),
+        time: a.time.as_deref().unwrap_or("TIME"),
+        conc: a.conc.as_deref().unwrap_or("CONC"),
         dose: a.dose,
         dose_column: a.dose_column.as_deref(),
         blq_column: a.blq_column.as_deref(),
@@ -318,9 +407,30 @@ pub fn run(a: Args) -> CliResult {
     };
     let rows = input::read_rows(&a.data, &cols)?;
     if a.sparse {
-        return run_sparse(&a, &rows, &units);
+        settings(a, route)?;
+        run_sparse(a, &rows, &units)?;
+        return Ok(None);
     }
     let profiles = input::profiles(&rows, &cols, &a.data)?;
+    Ok(Some(Loaded {
+        profiles,
+        groups: rows.iter().map(|r| r.group.clone()).collect(),
+        route,
+        units,
+        findings: Vec::new(),
+    }))
+}
+
+/// NCA of the loaded profiles, then every requested output (rendered before anything is written).
+fn analyze_and_render(a: &Args, loaded: Loaded) -> CliResult {
+    let Loaded {
+        profiles,
+        groups,
+        route,
+        units,
+        findings: input_findings,
+    } = loaded;
+    let s = settings(a, route)?;
     let manual = match &a.lambda_z_file {
         Some(p) => input::read_lambda_z_file(p)?,
         None => Default::default(),
@@ -333,9 +443,9 @@ pub fn run(a: Args) -> CliResult {
             ));
         }
     }
-    let analysis = nca::analyze(&profiles, &s, &manual)
+    let mut analysis = nca::analyze(&profiles, &s, &manual)
         .map_err(|e| CliError::input(format!("DATA {}: {e}", a.data.display())))?;
-    let groups: Vec<Option<String>> = rows.iter().map(|r| r.group.clone()).collect();
+    analysis.findings.splice(0..0, input_findings);
     let summary = summaries(&analysis, &groups);
     let data_name = a.data.display().to_string();
     let report = Report {
@@ -361,7 +471,7 @@ pub fn run(a: Args) -> CliResult {
     };
     // Render everything before writing anything: no partial output on failure.
     let pk_toml = match &a.write_pk {
-        Some(_) => Some(measured_pk(&a, &profiles, &analysis, &s, &data_name)?),
+        Some(_) => Some(measured_pk(a, &profiles, &analysis, &s, &data_name)?),
         None => None,
     };
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -496,7 +606,7 @@ fn measured_pk(
             ))
         }
     };
-    if a.route != expected {
+    if a.route.unwrap_or(RouteArg::Extravascular) != expected {
         return Err(input_err(
             "--dose-route",
             format!(

@@ -28,12 +28,26 @@ impl Units {
             Kind::Percent => "%".into(),
             Kind::Auc => format!("{c}*{t}"),
             Kind::Aumc => format!("{c}*{t}^2"),
+            Kind::Clearance if reduces_to_litres(d, c) => format!("L/{t}"),
+            Kind::Volume if reduces_to_litres(d, c) => "L".into(),
             Kind::Clearance => format!("{d}/({c}*{t})"),
             Kind::Volume => format!("{d}/({c})"),
             Kind::ConcPerDose => format!("{c}/{d}"),
             Kind::AucPerDose => format!("{c}*{t}/{d}"),
         }
     }
+}
+
+/// True when dose / conc is a volume in litres exactly (ug with ng/mL or ug/L, mg with mg/L or
+/// ug/mL, ng with ng/L): then CL is written L/time and V L instead of the quotient of units.
+fn reduces_to_litres(dose: &str, conc: &str) -> bool {
+    matches!(
+        (
+            dose.to_ascii_lowercase().as_str(),
+            conc.to_ascii_lowercase().as_str()
+        ),
+        ("ug", "ng/ml" | "ug/l") | ("mg", "mg/l" | "ug/ml") | ("ng", "ng/l")
+    )
 }
 
 /// One subject with its group, as written in JSON.
