@@ -44,8 +44,7 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 
 fn monograph_value(section: &str, key: &str) -> f64 {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let text =
-        std::fs::read_to_string(root.join("data/compounds/levomilnacipran.toml")).unwrap();
+    let text = std::fs::read_to_string(root.join("data/compounds/levomilnacipran.toml")).unwrap();
     let doc: toml::Value = toml::from_str(&text).unwrap();
     doc[section][key]["value"].as_float().unwrap()
 }
@@ -89,7 +88,10 @@ fn no_levels_returns_the_prior_typical_values_of_the_monograph() {
         v["residual_error"]["proportional_sd"].as_f64().unwrap(),
         monograph_value("variability", "residual_proportional_sd_fraction")
     );
-    assert!(v["research_note"].as_str().unwrap().contains("Research use"));
+    assert!(v["research_note"]
+        .as_str()
+        .unwrap()
+        .contains("Research use"));
 }
 
 #[test]
@@ -119,7 +121,14 @@ fn many_precise_levels_converge_to_the_true_parameters() {
         csv.push_str(&format!("{t},{c}\n"));
     }
     let levels = write(&dir, "levels.csv", &csv);
-    let v = json(&["--regimen", "80mg qd", "--levels", &levels, "--model", &model]);
+    let v = json(&[
+        "--regimen",
+        "80mg qd",
+        "--levels",
+        &levels,
+        "--model",
+        &model,
+    ]);
     assert_eq!(v["map"]["converged"], true);
     assert_eq!(v["map"]["n_levels"], 25);
     for (name, t) in [("cl", 30.0), ("v", 350.0), ("ka", 1.4)] {
@@ -142,7 +151,11 @@ fn an_implausible_level_gets_a_finding_and_a_plausible_one_does_not() {
         .as_f64()
         .unwrap();
     assert_eq!(typical["profiles"]["time_h"][432], 216.0);
-    let ok = write(&dir, "ok.csv", &format!("TIME_H,CONC_NG_PER_ML\n216,{pred}\n"));
+    let ok = write(
+        &dir,
+        "ok.csv",
+        &format!("TIME_H,CONC_NG_PER_ML\n216,{pred}\n"),
+    );
     let v = json(&["--regimen", "80mg qd", "--levels", &ok]);
     assert_eq!(v["levels"][0]["plausible"], true);
     assert!(!has_finding(&v, "level_implausible"), "{}", v["findings"]);
@@ -169,7 +182,11 @@ fn bad_levels_files_exit_2_naming_the_row() {
     for (name, text, needle) in [
         ("nan.csv", "TIME_H,CONC_NG_PER_ML\n24,50\n48,abc\n", "row 2"),
         ("neg.csv", "TIME_H,CONC_NG_PER_ML\n-1,50\n", "row 1"),
-        ("negc.csv", "TIME_H,CONC_NG_PER_ML\n24,50\n48,60\n72,-3\n", "row 3"),
+        (
+            "negc.csv",
+            "TIME_H,CONC_NG_PER_ML\n24,50\n48,60\n72,-3\n",
+            "row 3",
+        ),
         ("nocol.csv", "TIME_H,LEVEL\n24,50\n", "LEVEL"),
         ("noconc.csv", "TIME_H\n24\n", "CONC_NG_PER_ML"),
         ("empty.csv", "TIME_H,CONC_NG_PER_ML\n", "no rows"),
@@ -225,8 +242,18 @@ fn the_dose_respects_the_renal_cap_for_a_low_crcl() {
 
 #[test]
 fn same_seed_same_output_and_out_writes_the_files() {
-    let a = json(&["--regimen", "80mg qd", "--levels", "../../examples/individualize/levels.csv"]);
-    let b = json(&["--regimen", "80mg qd", "--levels", "../../examples/individualize/levels.csv"]);
+    let a = json(&[
+        "--regimen",
+        "80mg qd",
+        "--levels",
+        "../../examples/individualize/levels.csv",
+    ]);
+    let b = json(&[
+        "--regimen",
+        "80mg qd",
+        "--levels",
+        "../../examples/individualize/levels.csv",
+    ]);
     assert_eq!(a.to_string(), b.to_string());
     let dir = temp_dir("out");
     let (code, _, err) = run(&[

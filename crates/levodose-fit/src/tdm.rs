@@ -88,15 +88,18 @@ pub fn monograph_prior(
             ),
         )
     })?;
-    let residual = v.residual_proportional_sd_fraction.as_ref().ok_or_else(|| {
-        Error::input(
-            "variability.residual_proportional_sd_fraction",
-            format!(
-                "missing in the {} monograph, so levels have no likelihood (give --model)",
-                m.compound.name
-            ),
-        )
-    })?;
+    let residual = v
+        .residual_proportional_sd_fraction
+        .as_ref()
+        .ok_or_else(|| {
+            Error::input(
+                "variability.residual_proportional_sd_fraction",
+                format!(
+                    "missing in the {} monograph, so levels have no likelihood (give --model)",
+                    m.compound.name
+                ),
+            )
+        })?;
     let omega = Omega::from_monograph(m)?.unwrap_or_else(Omega::none);
     if omega.omega.iter().any(|w| *w <= 0.0) {
         return Err(Error::input(
@@ -243,7 +246,9 @@ pub fn individualize(m: &Monograph, spec: &TdmSpec) -> Result<Tdm> {
     );
     let cov = DMatrix::from_fn(ne, ne, |a, b| map.eta_covariance[a][b]);
     let chol = cov.clone().cholesky().ok_or_else(|| {
-        Error::Numerical("the Laplace covariance of the MAP estimate is not positive definite".into())
+        Error::Numerical(
+            "the Laplace covariance of the MAP estimate is not positive definite".into(),
+        )
     })?;
     let post_l = chol.l();
     let prior_l = model
@@ -262,12 +267,17 @@ pub fn individualize(m: &Monograph, spec: &TdmSpec) -> Result<Tdm> {
     };
     let draw = |stream: usize, l: &DMatrix<f64>, mean: &DVector<f64>| -> (DVector<f64>, f64) {
         let mut rng = population::subject_rng(spec.seed, stream);
-        let z = DVector::from_iterator(ne, (0..ne).map(|_| -> f64 { StandardNormal.sample(&mut rng) }));
+        let z = DVector::from_iterator(
+            ne,
+            (0..ne).map(|_| -> f64 { StandardNormal.sample(&mut rng) }),
+        );
         let eps: f64 = StandardNormal.sample(&mut rng);
         (mean + l * z, eps)
     };
     let n = spec.samples;
-    let posterior: Vec<PkParams> = (0..n).map(|i| params_of(&draw(i, &post_l, &mode).0)).collect();
+    let posterior: Vec<PkParams> = (0..n)
+        .map(|i| params_of(&draw(i, &post_l, &mode).0))
+        .collect();
     let map_params = params_of(&mode);
     let typical_params = params_of(&DVector::zeros(ne));
 
@@ -380,8 +390,7 @@ fn validate(spec: &TdmSpec) -> Result<()> {
             "the dosing history has no dose before the levels",
         ));
     }
-    if !(spec.profile_step_h > 0.0 && spec.profile_end_h.is_finite() && spec.profile_end_h > 0.0)
-    {
+    if !(spec.profile_step_h > 0.0 && spec.profile_end_h.is_finite() && spec.profile_end_h > 0.0) {
         return Err(Error::input(
             "profile",
             format!(
@@ -485,7 +494,9 @@ fn profiles(
     posterior: &[PkParams],
 ) -> Result<Profiles> {
     let steps = (spec.profile_end_h / spec.profile_step_h).round() as usize;
-    let times: Vec<f64> = (0..=steps).map(|i| i as f64 * spec.profile_step_h).collect();
+    let times: Vec<f64> = (0..=steps)
+        .map(|i| i as f64 * spec.profile_step_h)
+        .collect();
     let map_c = pk::concentrations(map, &spec.doses, &times)?;
     let mut c = vec![Vec::with_capacity(posterior.len()); times.len()];
     let mut net = c.clone();
@@ -533,7 +544,10 @@ fn choose_dose(
             ),
         )
     } else {
-        (spec.targets.clone(), "targets given by the user".to_string())
+        (
+            spec.targets.clone(),
+            "targets given by the user".to_string(),
+        )
     };
     let targets: Vec<Target> = target::parse_all(&target_texts)?;
     let mut doses = spec

@@ -360,16 +360,18 @@ fn prior(args: &Args, m: &Monograph, h: &History) -> CliResult<(Model, Vec<f64>,
     let covariates = model
         .covariates
         .iter()
-        .map(|c| match (h.covariates.get(&c.column), c.column.as_str(), args.crcl) {
-            (Some(x), _, _) => Ok(*x),
-            (None, "CRCL", Some(x)) => Ok(x),
-            _ => Err(CliError::input(format!(
-                "--model {}: covariate {} has no value for this patient (a --dataset column{})",
-                path.display(),
-                c.column,
-                if c.column == "CRCL" { " or --crcl" } else { "" }
-            ))),
-        })
+        .map(
+            |c| match (h.covariates.get(&c.column), c.column.as_str(), args.crcl) {
+                (Some(x), _, _) => Ok(*x),
+                (None, "CRCL", Some(x)) => Ok(x),
+                _ => Err(CliError::input(format!(
+                    "--model {}: covariate {} has no value for this patient (a --dataset column{})",
+                    path.display(),
+                    c.column,
+                    if c.column == "CRCL" { " or --crcl" } else { "" }
+                ))),
+            },
+        )
         .collect::<CliResult<Vec<f64>>>()?;
     Ok((model, covariates, format!("model file {}", path.display())))
 }
@@ -443,7 +445,8 @@ pub fn run(args: Args) -> CliResult {
     if let Some(dir) = &args.out {
         let conc = conc_chart(&t);
         let occ = occupancy_chart(&t);
-        let html = report::render_html(&document(&t, &m, &prior_text, &history_text, &conc, &occ)?)?;
+        let html =
+            report::render_html(&document(&t, &m, &prior_text, &history_text, &conc, &occ)?)?;
         let mut v = serde_json::to_value(&t)?;
         if let Some(o) = v.as_object_mut() {
             o.insert("prior".into(), prior_text.into());
@@ -481,7 +484,10 @@ fn parameter_rows(t: &Tdm) -> Vec<Vec<String>> {
         .map(|(name, est)| {
             vec![
                 label_of(name).to_string(),
-                format!("{:.4}", t.prior_typical.get(name).copied().unwrap_or(f64::NAN)),
+                format!(
+                    "{:.4}",
+                    t.prior_typical.get(name).copied().unwrap_or(f64::NAN)
+                ),
                 format!("{est:.4}"),
                 match t.map.parameters_ci95.get(name) {
                     Some((lo, hi)) => format!("{lo:.4} - {hi:.4}"),
@@ -501,7 +507,10 @@ fn level_rows(t: &Tdm) -> Vec<Vec<String>> {
                 format!("{}", l.conc_ng_per_ml),
                 format!("{:.2}", l.ipred_ng_per_ml),
                 format!("{:.2}", l.pred_ng_per_ml),
-                format!("{:.2} - {:.2}", l.prior_p01_ng_per_ml, l.prior_p99_ng_per_ml),
+                format!(
+                    "{:.2} - {:.2}",
+                    l.prior_p01_ng_per_ml, l.prior_p99_ng_per_ml
+                ),
                 if l.plausible { "yes" } else { "IMPLAUSIBLE" }.into(),
             ]
         })
@@ -518,7 +527,11 @@ fn fmt_metric(name: &str, x: f64) -> String {
 
 fn dose_table(t: &Tdm) -> (Vec<String>, Vec<Vec<String>>) {
     let names = target_metric_names(&t.dose);
-    let mut header = vec!["dose (mg once daily)".to_string(), "PTA".into(), "label".into()];
+    let mut header = vec![
+        "dose (mg once daily)".to_string(),
+        "PTA".into(),
+        "label".into(),
+    ];
     for n in &names {
         header.push(format!("{n} p05"));
         header.push(format!("{n} p50"));
@@ -531,7 +544,12 @@ fn dose_table(t: &Tdm) -> (Vec<String>, Vec<Vec<String>>) {
             let mut row = vec![
                 format!("{}", c.dose_mg),
                 pct(c.pta),
-                if c.label_conform { "on-label" } else { "OVER CAP" }.to_string(),
+                if c.label_conform {
+                    "on-label"
+                } else {
+                    "OVER CAP"
+                }
+                .to_string(),
             ];
             for n in &names {
                 let s = c.target_metrics[n];
@@ -571,9 +589,16 @@ fn report_text(t: &Tdm, prior: &str, history: &str) -> String {
         s,
         "Levels: {}; MAP {}.\n",
         t.levels.len(),
-        if t.map.converged { "converged" } else { "NOT converged" }
+        if t.map.converged {
+            "converged"
+        } else {
+            "NOT converged"
+        }
     );
-    let _ = writeln!(s, "## The patient's parameters (MAP, 95 % Laplace interval)\n");
+    let _ = writeln!(
+        s,
+        "## The patient's parameters (MAP, 95 % Laplace interval)\n"
+    );
     md_table(
         &mut s,
         &[
@@ -618,7 +643,11 @@ fn report_text(t: &Tdm, prior: &str, history: &str) -> String {
     if !t.findings.is_empty() {
         let _ = writeln!(s, "\n## Findings\n");
         for f in &t.findings {
-            let _ = writeln!(s, "- {} `{}`: {} ({})", f.severity, f.code, f.message, f.source);
+            let _ = writeln!(
+                s,
+                "- {} `{}`: {} ({})",
+                f.severity, f.code, f.message, f.source
+            );
         }
     }
     let _ = writeln!(s, "\n## Notes\n");
@@ -673,7 +702,10 @@ fn document(
                 .map(|c| format!("{c} mg once daily ({})", t.dose.label_cap_reason))
                 .unwrap_or_else(|| t.dose.label_cap_reason.clone()),
         ),
-        ("posterior draws".into(), format!("{}, seed {}", t.samples, t.seed)),
+        (
+            "posterior draws".into(),
+            format!("{}, seed {}", t.samples, t.seed),
+        ),
     ];
     let (dose_header, dose_rows) = dose_table(t);
     let mut sections = vec![Section {
@@ -710,7 +742,9 @@ fn document(
     sections.push(Section {
         heading: "Dose".into(),
         tables: vec![Table {
-            caption: "Posterior probability of target attainment by once-daily dose at steady state".into(),
+            caption:
+                "Posterior probability of target attainment by once-daily dose at steady state"
+                    .into(),
             header: dose_header,
             rows: dose_rows,
             note: None,
@@ -743,15 +777,27 @@ fn conc_chart(t: &Tdm) -> Chart {
         "time since the first dose (h)",
         "total plasma concentration (ng/mL)",
     )
-    .band("posterior 5-95 %", p.time_h.clone(), c.p05.clone(), c.p95.clone())
+    .band(
+        "posterior 5-95 %",
+        p.time_h.clone(),
+        c.p05.clone(),
+        c.p95.clone(),
+    )
     .line(
         "MAP prediction",
-        p.time_h.iter().copied().zip(c.map.iter().copied()).collect(),
+        p.time_h
+            .iter()
+            .copied()
+            .zip(c.map.iter().copied())
+            .collect(),
     );
     if !t.levels.is_empty() {
         ch = ch.points(
             "measured levels",
-            t.levels.iter().map(|l| (l.time_h, l.conc_ng_per_ml)).collect(),
+            t.levels
+                .iter()
+                .map(|l| (l.time_h, l.conc_ng_per_ml))
+                .collect(),
         );
     }
     ch.caption = Some(format!(
@@ -765,7 +811,10 @@ fn conc_chart(t: &Tdm) -> Chart {
 fn occupancy_chart(t: &Tdm) -> Chart {
     let p = &t.profiles;
     let mut ch = Chart::new(
-        format!("{}: predicted NET and SERT occupancy for this patient", t.compound),
+        format!(
+            "{}: predicted NET and SERT occupancy for this patient",
+            t.compound
+        ),
         "time since the first dose (h)",
         "occupancy (fraction)",
     )
