@@ -277,3 +277,66 @@ fn same_seed_same_output_and_out_writes_the_files() {
         assert!(dir.join(f).exists(), "{f}");
     }
 }
+
+#[test]
+fn a_nonmem_dataset_gives_the_history_the_levels_and_the_crcl() {
+    let data = "../../examples/fit/levomilnacipran_sim.csv";
+    let text = std::fs::read_to_string(data).unwrap();
+    // Subject 1's rows in the file: doses (EVID 1) and observations (EVID 0).
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .filter(|l| l.starts_with("1,"))
+        .map(|l| l.split(',').collect())
+        .collect();
+    let n_obs = rows.iter().filter(|r| r[4] == "0").count();
+    let v = json(&["--dataset", data, "--id", "1"]);
+    assert_eq!(v["map"]["n_levels"].as_u64().unwrap() as usize, n_obs);
+    let first_obs = rows.iter().find(|r| r[4] == "0").unwrap();
+    assert_eq!(
+        v["levels"][0]["conc_ng_per_ml"].as_f64().unwrap(),
+        first_obs[3].parse::<f64>().unwrap()
+    );
+    let crcl = rows[0][8];
+    assert!(
+        v["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains(&format!("CrCl {crcl} mL/min"))),
+        "{}",
+        v["notes"]
+    );
+    let (code, _, err) = run(&["individualize", "--dataset", data, "--id", "no-such-id"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--id no-such-id"), "{err}");
+    let (code, _, err) = run(&["individualize", "--dataset", data]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--id"), "{err}");
+}
+
+#[test]
+fn the_output_does_not_depend_on_the_thread_count() {
+    let args = [
+        "individualize",
+        "--regimen",
+        "80mg qd",
+        "--levels",
+        "../../examples/individualize/levels.csv",
+        "--samples",
+        "300",
+        "--json",
+    ];
+    let outputs: Vec<Vec<u8>> = ["1", "3"]
+        .iter()
+        .map(|n| {
+            let out = Command::new(env!("CARGO_BIN_EXE_levodose"))
+                .args(args)
+                .env("RAYON_NUM_THREADS", n)
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            out.stdout
+        })
+        .collect();
+    assert_eq!(outputs[0], outputs[1]);
+}

@@ -93,6 +93,9 @@ pub struct Args {
     pub out: Option<PathBuf>,
 }
 
+/// The dataset column holding creatinine clearance (mL/min), as `simulate --nonmem-out` writes it.
+const CRCL_COLUMN: &str = "CRCL";
+
 /// Resolution of the predicted profiles (display only).
 const PROFILE_STEP_H: f64 = 0.5;
 
@@ -342,9 +345,14 @@ fn place_levels(
 }
 
 /// The prior model and its covariate values for this patient.
-fn prior(args: &Args, m: &Monograph, h: &History) -> CliResult<(Model, Vec<f64>, String)> {
+fn prior(
+    args: &Args,
+    m: &Monograph,
+    h: &History,
+    crcl: Option<f64>,
+) -> CliResult<(Model, Vec<f64>, String)> {
     let Some(path) = &args.model else {
-        let model = tdm::monograph_prior(m, args.crcl, &args.comed)?;
+        let model = tdm::monograph_prior(m, crcl, &args.comed)?;
         return Ok((
             model,
             vec![],
@@ -357,31 +365,29 @@ fn prior(args: &Args, m: &Monograph, h: &History) -> CliResult<(Model, Vec<f64>,
     let text = read_text(path, "--model")?;
     let model = Model::from_file(&ModelFile::from_toml(&text)?)
         .map_err(|e| CliError::input(format!("--model {}: {e}", path.display())))?;
-    let covariates = model
-        .covariates
-        .iter()
-        .map(
-            |c| match (h.covariates.get(&c.column), c.column.as_str(), args.crcl) {
-                (Some(x), _, _) => Ok(*x),
-                (None, "CRCL", Some(x)) => Ok(x),
-                _ => Err(CliError::input(format!(
+    let covariates =
+        model
+            .covariates
+            .iter()
+            .map(
+                |c| match (h.covariates.get(&c.column), c.column.as_str(), crcl) {
+                    (Some(x), _, _) => Ok(*x),
+                    (None, CRCL_COLUMN, Some(x)) => Ok(x),
+                    _ => Err(CliError::input(format!(
                     "--model {}: covariate {} has no value for this patient (a --dataset column{})",
                     path.display(),
                     c.column,
-                    if c.column == "CRCL" { " or --crcl" } else { "" }
+                    if c.column == CRCL_COLUMN { " or --crcl" } else { "" }
                 ))),
-            },
-        )
-        .collect::<CliResult<Vec<f64>>>()?;
+                },
+            )
+            .collect::<CliResult<Vec<f64>>>()?;
     Ok((model, covariates, format!("model file {}", path.display())))
 }
 
 /// Reads the inputs and runs the individualisation.
 pub fn compute(args: &Args) -> CliResult<(Tdm, String, String)> {
     let m = levodose::monograph::builtin(&args.compound)?;
-    if let Some(c) = args.crcl {
-        levodose::error::check_range("crcl", c, 0.0, 250.0, "mL/min")?;
-    }
     let rows = match &args.levels {
         Some(p) => parse_levels(&read_text(p, "--levels")?, &p.display().to_string())?,
         None => vec![],
@@ -395,7 +401,12 @@ pub fn compute(args: &Args) -> CliResult<(Tdm, String, String)> {
     let tau_h = m.compound.usual_tau_h.value;
     let mut findings = Vec::new();
     let levels = place_levels(&rows, &h.doses, tau_h, &mut findings);
-    let (model, covariates, prior_text) = prior(args, &m, &h)?;
+    // The patient's CrCl: --crcl, else the dataset's CRCL column (baseline).
+    let crcl = args.crcl.or_else(|| h.covariates.get(CRCL_COLUMN).copied());
+    if let Some(c) = crcl {
+        levodose::error::check_range("crcl", c, 0.0, 250.0, "mL/min")?;
+    }
+    let (model, covariates, prior_text) = prior(args, &m, &h, crcl)?;
     let last_dose_h = h.doses.iter().map(|d| d.time_h).fold(0.0_f64, f64::max);
     let end_h = levels
         .iter()
@@ -406,7 +417,7 @@ pub fn compute(args: &Args) -> CliResult<(Tdm, String, String)> {
         covariates,
         doses: h.doses.clone(),
         levels,
-        crcl_ml_per_min: args.crcl,
+        crcl_ml_per_min: crcl,
         comedications: args.comed.clone(),
         targets: args.target.clone(),
         pta: args.pta,
@@ -423,6 +434,11 @@ pub fn compute(args: &Args) -> CliResult<(Tdm, String, String)> {
     })?;
     findings.append(&mut t.findings);
     t.findings = findings;
+    if let (None, Some(c)) = (args.crcl, crcl) {
+        t.notes.push(format!(
+            "CrCl {c} mL/min from the dataset's {CRCL_COLUMN} column (baseline record)"
+        ));
+    }
     if args.model.is_some() && !args.comed.is_empty() {
         t.notes.push("--model: co-medications set the label cap; the model file's clearance is not changed by them (measured levels under the co-medication carry its effect)".into());
     }
