@@ -48,6 +48,8 @@ enum Command {
     Analyze(commands::analyze::Args),
     /// Fit a population PK model (FOCE-I, as NONMEM) to a NONMEM-format dataset.
     Fit(commands::fit::Args),
+    /// One patient's levels and dosing history: MAP Bayesian CL/F, V/F, ka, predicted profiles and the label-conform dose for a target.
+    Individualize(commands::individualize::Args),
     /// Start the local web workbench (127.0.0.1; forms, reports, JSON downloads).
     Serve(commands::serve::Args),
 }
@@ -73,6 +75,7 @@ fn main() {
         Command::Trial(a) => commands::trial::run(a),
         Command::Analyze(a) => commands::analyze::run(a),
         Command::Fit(a) => commands::fit::run(a),
+        Command::Individualize(a) => commands::individualize::run(a),
         Command::Serve(a) => commands::serve::run(a),
     };
     if let Err(e) = result {

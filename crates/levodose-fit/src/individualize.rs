@@ -100,22 +100,7 @@ pub fn map_estimate(
     let include: Vec<bool> = (0..levels.len())
         .map(|j| model.error.additive_sd.is_some() || !subject.before_first_dose(j))
         .collect();
-    let mut phi: Vec<f64> = model.theta.iter().map(|t| t.ln()).collect();
-    for (c, cov) in model.covariates.iter().enumerate() {
-        let x = covariates[c];
-        phi[cov.parameter] += match cov.form {
-            crate::model::CovariateForm::Power if x > 0.0 => cov.init * (x / cov.reference).ln(),
-            crate::model::CovariateForm::Linear if 1.0 + cov.init * (x - cov.reference) > 0.0 => {
-                (1.0 + cov.init * (x - cov.reference)).ln()
-            }
-            _ => {
-                return Err(Error::input(
-                    cov.column.clone(),
-                    format!("{x} gives a non-positive parameter"),
-                ))
-            }
-        };
-    }
+    let phi = typical_log_parameters(model, covariates)?;
     let ne = model.n_eta();
     let omega_inv = model
         .omega
@@ -166,4 +151,36 @@ pub fn map_estimate(
         n_levels: levels.len(),
         converged: mode.converged,
     })
+}
+
+/// The typical log-parameters (in `model.names()` order) of a patient with these covariate
+/// values (model covariate order): ln theta plus each covariate effect. The prior mean of the
+/// patient's log-parameters, shared by the MAP estimate and posterior sampling.
+pub fn typical_log_parameters(model: &Model, covariates: &[f64]) -> Result<Vec<f64>> {
+    if covariates.len() != model.covariates.len() {
+        return Err(Error::input(
+            "covariates",
+            format!(
+                "the model needs {} covariate value(s)",
+                model.covariates.len()
+            ),
+        ));
+    }
+    let mut phi: Vec<f64> = model.theta.iter().map(|t| t.ln()).collect();
+    for (c, cov) in model.covariates.iter().enumerate() {
+        let x = covariates[c];
+        phi[cov.parameter] += match cov.form {
+            crate::model::CovariateForm::Power if x > 0.0 => cov.init * (x / cov.reference).ln(),
+            crate::model::CovariateForm::Linear if 1.0 + cov.init * (x - cov.reference) > 0.0 => {
+                (1.0 + cov.init * (x - cov.reference)).ln()
+            }
+            _ => {
+                return Err(Error::input(
+                    cov.column.clone(),
+                    format!("{x} gives a non-positive parameter"),
+                ))
+            }
+        };
+    }
+    Ok(phi)
 }

@@ -5,6 +5,8 @@
 //! - [`predict`]: closed-form predictions with forward-mode derivatives ([`dual`]) with respect
 //!   to the log-parameters, so every gradient the estimation needs comes from the closed forms.
 //! - [`posthoc`]: the conditional mode (MAP eta) of one subject and its FOCE-I objective term.
+//! - [`individualize`] and [`tdm`]: one patient's MAP estimate from measured levels, the
+//!   predicted profiles with intervals and the label-conform dose for a target.
 //! - [`estimate`]: the population objective exactly as NONMEM's FOCE-I, its minimisation by BFGS
 //!   ([`bfgs`]), the covariance step and diagnostics.
 //!
@@ -17,6 +19,7 @@ pub mod individualize;
 pub mod model;
 pub mod posthoc;
 pub mod predict;
+pub mod tdm;
 
 pub use estimate::{fit, FitOptions, FitResult};
 pub use model::{Model, ModelFile};

@@ -5,6 +5,7 @@ pub mod compare;
 pub mod design;
 pub mod facts;
 pub mod fit;
+pub mod individualize;
 pub mod lint;
 pub mod nonmem_out;
 pub mod optimize;

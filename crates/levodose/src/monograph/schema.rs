@@ -365,6 +365,12 @@ pub struct Variability {
     pub correlation_clearance_volume: Value,
     pub correlation_clearance_ka: Value,
     pub correlation_volume_ka: Value,
+    /// Proportional residual error (SD of the relative deviation of a measured level from the
+    /// individual prediction: assay error plus model misspecification), the likelihood of a
+    /// measured level in `levodose individualize`. Optional: monographs without it cannot serve
+    /// as a Bayesian prior.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub residual_proportional_sd_fraction: Option<Value>,
 }
 
 /// A default virtual population: log-normal weight and CrCl, truncated to [min, max].
