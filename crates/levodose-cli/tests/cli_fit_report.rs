@@ -98,15 +98,27 @@ fn fit_out_writes_a_report_with_the_estimates_and_every_figure_inline() {
     assert_eq!(individual.len(), 12, "{stems:?}");
     assert!(stems.contains(&"individual_1".to_string()));
     assert!(html.contains("The first 12 of 60 subjects"));
-    for s in ["dv_vs_pred", "dv_vs_ipred", "cwres_vs_time", "cwres_vs_pred", "vpc"] {
+    for s in [
+        "dv_vs_pred",
+        "dv_vs_ipred",
+        "cwres_vs_time",
+        "cwres_vs_pred",
+        "vpc",
+    ] {
         assert!(stems.contains(&s.to_string()), "{s}.svg missing: {stems:?}");
     }
     // Every figure file is inlined in the report, byte for byte.
     for s in &stems {
         let svg = std::fs::read_to_string(dir.join(format!("{s}.svg"))).unwrap();
         assert!(svg.starts_with("<svg"), "{s}");
-        assert!(html.contains(&format!("id=\"fig-{s}\"")), "{s} not in report");
-        assert!(html.contains(&svg), "{s}.svg differs from the inline figure");
+        assert!(
+            html.contains(&format!("id=\"fig-{s}\"")),
+            "{s} not in report"
+        );
+        assert!(
+            html.contains(&svg),
+            "{s}.svg differs from the inline figure"
+        );
     }
     // Individual figures have units on both axes.
     let ind = std::fs::read_to_string(dir.join("individual_1.svg")).unwrap();
@@ -186,6 +198,9 @@ fn vpc_flags_need_out_and_a_valid_count() {
     );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--vpc-replicates") && err.contains("1..=100000"), "{err}");
+    assert!(
+        err.contains("--vpc-replicates") && err.contains("1..=100000"),
+        "{err}"
+    );
     assert!(!dir.exists(), "no output on bad input");
 }

@@ -111,7 +111,11 @@ pub struct IndividualCurves {
 /// merged with the dose and observation times so peaks at a sample and jumps at a bolus are
 /// drawn where they are.
 fn time_grid(s: &PreparedSubject, n_points: usize) -> Vec<f64> {
-    let events = s.doses.iter().map(|d| d.time_h).chain(s.time_h.iter().copied());
+    let events = s
+        .doses
+        .iter()
+        .map(|d| d.time_h)
+        .chain(s.time_h.iter().copied());
     let (t0, t1) = events.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), t| {
         (a.min(t), b.max(t))
     });

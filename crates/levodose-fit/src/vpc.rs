@@ -308,7 +308,10 @@ mod tests {
         let (d, b, _) = bin_distinct_times(&t, 5);
         assert_eq!(d[0], 0.0);
         assert_eq!(b[0], 0);
-        assert!(b[1] > 0, "the next time opens a new bin once t = 0 filled it");
+        assert!(
+            b[1] > 0,
+            "the next time opens a new bin once t = 0 filled it"
+        );
         assert!(b.windows(2).all(|w| w[1] >= w[0] && w[1] - w[0] <= 1));
         assert_eq!(*b.last().unwrap(), 4);
     }

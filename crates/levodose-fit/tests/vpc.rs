@@ -118,7 +118,10 @@ fn without_variability_the_simulated_percentiles_are_the_population_predictions(
         ] {
             let expected = quantile(&pred, p);
             for x in [interval.lower, interval.median, interval.upper] {
-                assert!(close(x, expected), "t {t}: {x} vs PRED percentile {expected}");
+                assert!(
+                    close(x, expected),
+                    "t {t}: {x} vs PRED percentile {expected}"
+                );
             }
         }
     }
@@ -139,9 +142,8 @@ fn data_simulated_from_the_model_fall_inside_its_simulated_intervals() {
     )
     .unwrap();
     assert_eq!(v.bins.len(), 6);
-    let inside = |f: &dyn Fn(&levodose_fit::vpc::VpcBin) -> bool| {
-        v.bins.iter().filter(|b| f(b)).count()
-    };
+    let inside =
+        |f: &dyn Fn(&levodose_fit::vpc::VpcBin) -> bool| v.bins.iter().filter(|b| f(b)).count();
     let medians = inside(&|b| b.simulated.p50.contains(b.observed.p50));
     let all = inside(&|b| {
         b.simulated.p05.contains(b.observed.p05)
@@ -150,7 +152,10 @@ fn data_simulated_from_the_model_fall_inside_its_simulated_intervals() {
     });
     eprintln!("{}", serde_json::to_string_pretty(&v.bins).unwrap());
     // Each 95 % interval covers its observed percentile with probability 0.95.
-    assert!(medians >= 5, "observed median inside in {medians} of 6 bins");
+    assert!(
+        medians >= 5,
+        "observed median inside in {medians} of 6 bins"
+    );
     assert!(all >= 4, "all three percentiles inside in {all} of 6 bins");
 }
 

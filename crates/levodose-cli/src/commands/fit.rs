@@ -1,10 +1,10 @@
 //! `levodose fit DATA.csv --model model.toml`: population PK by FOCE-I (as NONMEM) on a
 //! NONMEM-format dataset; JSON, tables and `--out` files are rendered from one `FitResult`.
 
-use crate::error::{CliError, CliResult};
-use crate::output::{file_names, print_json, to_json, write_files};
 use crate::commands::fit_figures::{self, NamedChart};
 use crate::commands::fit_report::{self, FitFigures};
+use crate::error::{CliError, CliResult};
+use crate::output::{file_names, print_json, to_json, write_files};
 use crate::report::{self, Figure};
 use levodose::dataset::{self, AmountUnit, ConcUnit, DatasetUnits, ReadOptions};
 use levodose_fit::estimate::{CovarianceMethod, FitOptions, FitResult};
@@ -172,10 +172,8 @@ pub fn run(args: Args) -> CliResult {
     }
     if let Some(dir) = &args.out {
         let files = out_files(&args, &result, &data, &json, &vpc_opts)?;
-        let named: Vec<(&str, Vec<u8>)> = files
-            .iter()
-            .map(|(n, b)| (n.as_str(), b.clone()))
-            .collect();
+        let named: Vec<(&str, Vec<u8>)> =
+            files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
         write_files(dir, &named)?;
         if !args.json {
             println!("Wrote {} to {}", file_names(&named), dir.display());
@@ -316,7 +314,11 @@ fn out_files(
         ("table.csv".into(), table_csv(result).into_bytes()),
         ("vpc.csv".into(), fit_figures::vpc_csv(&vpc).into_bytes()),
     ];
-    for f in gof.iter().chain(&individual).chain(std::iter::once(&vpc_fig)) {
+    for f in gof
+        .iter()
+        .chain(&individual)
+        .chain(std::iter::once(&vpc_fig))
+    {
         files.push((format!("{}.svg", f.id), f.svg.clone().into_bytes()));
     }
     let mut inputs = vec![
@@ -357,6 +359,12 @@ fn out_files(
             .unwrap_or_else(|| args.data.display().to_string())
     );
     let doc = fit_report::document(result, &vpc, title, inputs, figures);
-    files.insert(0, ("report.html".into(), report::render_html(&doc)?.into_bytes()));
+    files.insert(
+        0,
+        (
+            "report.html".into(),
+            report::render_html(&doc)?.into_bytes(),
+        ),
+    );
     Ok(files)
 }

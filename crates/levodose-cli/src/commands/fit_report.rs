@@ -159,7 +159,9 @@ fn sigma_table(r: &FitResult) -> Table {
 }
 
 fn vpc_table(v: &Vpc) -> Table {
-    let iv = |i: &levodose_fit::vpc::Interval| format!("{:.3} ({:.3}-{:.3})", i.median, i.lower, i.upper);
+    let iv = |i: &levodose_fit::vpc::Interval| {
+        format!("{:.3} ({:.3}-{:.3})", i.median, i.lower, i.upper)
+    };
     Table {
         caption: "VPC bins: observed percentiles and simulated medians (95 % interval)".into(),
         header: vec![
