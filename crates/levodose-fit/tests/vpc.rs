@@ -252,3 +252,65 @@ fn individual_curves_pass_through_the_fits_pred_and_ipred() {
     }
     assert_eq!(checked, r.observations.len());
 }
+
+/// Theophylline (`../shared/reference/poppk`, Wiczling/theopd) at NONMEM 7.4.4's final
+/// estimates (1.ext: CL 2.75098, V 31.8125, KA 1.59038, OMEGA diag 0.0690912, 0.0191687,
+/// 0.402446, SIGMA 0.482255): actual sampling times, so the VPC uses equal-count time bins;
+/// the one-compartment model NONMEM fitted describes these data, so the observed median
+/// lies inside the simulated median's 95 % interval in most bins.
+#[test]
+fn theophylline_vpc_at_nonmem_estimates_uses_quantile_bins() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/poppk");
+    if !dir.exists() {
+        eprintln!("skipped: ../shared/reference not found");
+        return;
+    }
+    let text = std::fs::read_to_string(dir.join("data/theo_sd_nonmem.csv")).unwrap();
+    let data = dataset::read(&text, &ReadOptions::default()).unwrap();
+    let model = Model::from_file(
+        &ModelFile::from_toml(&format!(
+            "structure = \"oral-1cpt\"\n[parameters.cl]\ninit = 2.75098\nomega = 0.0690912\n[parameters.v]\ninit = 31.8125\nomega = 0.0191687\n[parameters.ka]\ninit = 1.59038\nomega = 0.402446\n[error]\nadditive_sd = {}\n",
+            0.482255f64.sqrt()
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let r = fit(
+        &model,
+        &data,
+        &FitOptions {
+            posthoc_only: true,
+            covariance: CovarianceMethod::None,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let v = vpc(&r, &data, &VpcOptions::default()).unwrap();
+    eprintln!("{}", v.binning);
+    for b in &v.bins {
+        eprintln!(
+            "{:>6.2}-{:<6.2} n {:>3} obs p50 {:>6.3} sim p50 {:.3}-{:.3}",
+            b.lower_h,
+            b.upper_h,
+            b.n_observations,
+            b.observed.p50,
+            b.simulated.p50.lower,
+            b.simulated.p50.upper
+        );
+    }
+    assert_eq!(v.bins.len(), 10, "{}", v.binning);
+    assert!(v.binning.contains("quantile"));
+    let n: usize = v.bins.iter().map(|b| b.n_observations).sum();
+    assert_eq!(n, r.observations.len());
+    assert!(v.bins.windows(2).all(|w| w[0].upper_h < w[1].lower_h));
+    let medians = v
+        .bins
+        .iter()
+        .filter(|b| b.simulated.p50.contains(b.observed.p50))
+        .count();
+    assert!(
+        medians >= 8,
+        "observed median inside in {medians} of 10 bins"
+    );
+}
