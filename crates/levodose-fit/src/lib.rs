@@ -9,10 +9,13 @@
 //!   predicted profiles with intervals and the label-conform dose for a target.
 //! - [`estimate`]: the population objective exactly as NONMEM's FOCE-I, its minimisation by BFGS
 //!   ([`bfgs`]), the covariance step and diagnostics.
+//! - [`curves`]: each subject's PRED and IPRED on a fine time grid (individual fit plots).
+//! - [`vpc`]: the visual predictive check, simulated from the fit with the same predictions.
 //!
 //! Research use only: nothing here is dosing advice for a patient.
 
 pub mod bfgs;
+pub mod curves;
 pub mod dual;
 pub mod estimate;
 pub mod individualize;
@@ -20,6 +23,7 @@ pub mod model;
 pub mod posthoc;
 pub mod predict;
 pub mod tdm;
+pub mod vpc;
 
 pub use estimate::{fit, FitOptions, FitResult};
 pub use model::{Model, ModelFile};

@@ -1,11 +1,14 @@
 //! `levodose fit DATA.csv --model model.toml`: population PK by FOCE-I (as NONMEM) on a
 //! NONMEM-format dataset; JSON, tables and `--out` files are rendered from one `FitResult`.
 
+use crate::commands::fit_figures::{self, NamedChart};
+use crate::commands::fit_report::{self, FitFigures};
 use crate::error::{CliError, CliResult};
 use crate::output::{file_names, print_json, to_json, write_files};
-use crate::plot::Chart;
+use crate::report::{self, Figure};
 use levodose::dataset::{self, AmountUnit, ConcUnit, DatasetUnits, ReadOptions};
 use levodose_fit::estimate::{CovarianceMethod, FitOptions, FitResult};
+use levodose_fit::vpc::VpcOptions;
 use levodose_fit::{Model, ModelFile};
 use std::path::PathBuf;
 
@@ -20,6 +23,12 @@ Units: AMT mg and DV mg/L unless a `# units:` line (as `simulate --nonmem-out` w
 
 Estimation: FOCE with interaction, OFV as NONMEM reports it (without N log 2 pi). Covariance step
 R (NONMEM MATRIX=R, default) or sandwich; --covariance none skips it.
+
+--out DIR writes report.html (estimates, findings, figures inline), fit.json, table.csv, vpc.csv
+and SVG figures: dv_vs_pred, dv_vs_ipred, cwres_vs_time, cwres_vs_pred, individual_<ID> (first 12
+subjects: observed DV with PRED and IPRED curves on a fine time grid) and vpc (visual predictive
+check: --vpc-replicates simulations of the dataset's design from the fitted model, --seed; one
+bin per sampling time up to 10 distinct times, otherwise 10 equal-count bins).
 
 Examples:
   levodose fit examples/fit/levomilnacipran_sparse.csv --model examples/fit/oral1.toml --json
@@ -51,9 +60,16 @@ pub struct Args {
     /// Print JSON to stdout.
     #[arg(long)]
     pub json: bool,
-    /// Write fit.json, table.csv (PRED, IPRED, IWRES, CWRES) and goodness-of-fit plots here.
+    /// Write report.html, fit.json, table.csv (PRED, IPRED, IWRES, CWRES), vpc.csv and the
+    /// figures (goodness of fit, individual fits, visual predictive check) here.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replicates of the visual predictive check written with --out (default 200).
+    #[arg(long)]
+    pub vpc_replicates: Option<usize>,
+    /// Seed of the visual predictive check (default 1); same seed, same result on any thread count.
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Write the fitted model (estimates as initial values) to this TOML file.
     #[arg(long)]
     pub write_model: Option<PathBuf>,
@@ -73,7 +89,37 @@ fn units(args: &Args, file_units: DatasetUnits) -> CliResult<Option<DatasetUnits
     Ok(Some(u))
 }
 
+/// The VPC options, refused unless --out is given (the VPC is only written there).
+fn vpc_options(args: &Args) -> CliResult<VpcOptions> {
+    if args.out.is_none() {
+        for (given, flag) in [
+            (args.vpc_replicates.is_some(), "--vpc-replicates"),
+            (args.seed.is_some(), "--seed"),
+        ] {
+            if given {
+                return Err(CliError::input(format!(
+                    "{flag} applies to the visual predictive check, which is written with --out DIR"
+                )));
+            }
+        }
+    }
+    let mut opts = VpcOptions::default();
+    if let Some(n) = args.vpc_replicates {
+        if !(1..=100_000).contains(&n) {
+            return Err(CliError::input(format!(
+                "--vpc-replicates: {n} is not in 1..=100000"
+            )));
+        }
+        opts.replicates = n;
+    }
+    if let Some(s) = args.seed {
+        opts.seed = s;
+    }
+    Ok(opts)
+}
+
 pub fn run(args: Args) -> CliResult {
+    let vpc_opts = vpc_options(&args)?;
     let covariance = match args.covariance.to_ascii_lowercase().as_str() {
         "r" => CovarianceMethod::R,
         "sandwich" => CovarianceMethod::Sandwich,
@@ -125,29 +171,12 @@ pub fn run(args: Args) -> CliResult {
         std::fs::write(path, header + &toml_text)?;
     }
     if let Some(dir) = &args.out {
-        let files = vec![
-            ("fit.json", to_json(&json)?.into_bytes()),
-            ("table.csv", table_csv(&result).into_bytes()),
-            (
-                "dv_vs_pred.svg",
-                scatter(&result, Axis::Pred).render_svg()?.into_bytes(),
-            ),
-            (
-                "dv_vs_ipred.svg",
-                scatter(&result, Axis::Ipred).render_svg()?.into_bytes(),
-            ),
-            (
-                "cwres_vs_time.svg",
-                cwres(&result, true).render_svg()?.into_bytes(),
-            ),
-            (
-                "cwres_vs_pred.svg",
-                cwres(&result, false).render_svg()?.into_bytes(),
-            ),
-        ];
-        write_files(dir, &files)?;
+        let files = out_files(&args, &result, &data, &json, &vpc_opts)?;
+        let named: Vec<(&str, Vec<u8>)> =
+            files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+        write_files(dir, &named)?;
         if !args.json {
-            println!("Wrote {} to {}", file_names(&files), dir.display());
+            println!("Wrote {} to {}", file_names(&named), dir.display());
         }
     }
     if args.json {
@@ -255,44 +284,87 @@ fn table_csv(r: &FitResult) -> String {
     s
 }
 
-enum Axis {
-    Pred,
-    Ipred,
+/// Renders a chart once; the same SVG is written to `<stem>.svg` and inlined in the report.
+fn render(c: &NamedChart) -> CliResult<Figure> {
+    Ok(Figure::from_chart(&c.stem, &c.chart)?)
 }
 
-fn scatter(r: &FitResult, axis: Axis) -> Chart {
-    let (name, pts): (&str, Vec<(f64, f64)>) = match axis {
-        Axis::Pred => (
-            "PRED",
-            r.observations.iter().map(|d| (d.pred, d.dv)).collect(),
-        ),
-        Axis::Ipred => (
-            "IPRED",
-            r.observations.iter().map(|d| (d.ipred, d.dv)).collect(),
-        ),
-    };
-    let max = pts.iter().map(|p| p.0.max(p.1)).fold(0.0, f64::max);
-    let mut c = Chart::new(format!("Observed vs {name}"), name, "DV")
-        .points("observations", pts)
-        .line("identity", vec![(0.0, 0.0), (max, max)]);
-    c.note = Some(crate::research_note().to_string());
-    c
-}
-
-fn cwres(r: &FitResult, vs_time: bool) -> Chart {
-    let pts: Vec<(f64, f64)> = r
-        .observations
+/// Every file of `--out`, rendered before anything is written (no partial output).
+fn out_files(
+    args: &Args,
+    result: &FitResult,
+    data: &dataset::Dataset,
+    json: &serde_json::Value,
+    vpc_opts: &VpcOptions,
+) -> CliResult<Vec<(String, Vec<u8>)>> {
+    let units = &data.units;
+    let curves = levodose_fit::curves::individual_curves(result, data, fit_figures::CURVE_POINTS)?;
+    let vpc = levodose_fit::vpc::vpc(result, data, vpc_opts)?;
+    let gof = fit_figures::goodness_of_fit(result, units)
         .iter()
-        .filter_map(|d| {
-            d.cwres
-                .map(|c| (if vs_time { d.time_h } else { d.pred }, c))
-        })
-        .collect();
-    let x = if vs_time { "time (h)" } else { "PRED" };
-    let xmax = pts.iter().map(|p| p.0).fold(0.0, f64::max);
-    let mut c = Chart::new(format!("CWRES vs {x}"), x, "CWRES")
-        .points("CWRES", pts)
-        .line("0", vec![(0.0, 0.0), (xmax, 0.0)]);
-    c.note = Some(crate::research_note().to_string());
-    c
+        .map(render)
+        .collect::<CliResult<Vec<_>>>()?;
+    let individual = fit_figures::individual_fits(&curves, units)
+        .iter()
+        .map(render)
+        .collect::<CliResult<Vec<_>>>()?;
+    let vpc_fig = render(&fit_figures::vpc_chart(&vpc, units))?;
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("fit.json".into(), to_json(json)?.into_bytes()),
+        ("table.csv".into(), table_csv(result).into_bytes()),
+        ("vpc.csv".into(), fit_figures::vpc_csv(&vpc).into_bytes()),
+    ];
+    for f in gof
+        .iter()
+        .chain(&individual)
+        .chain(std::iter::once(&vpc_fig))
+    {
+        files.push((format!("{}.svg", f.id), f.svg.clone().into_bytes()));
+    }
+    let mut inputs = vec![
+        ("dataset".to_string(), args.data.display().to_string()),
+        ("model".into(), args.model.display().to_string()),
+        ("structure".into(), result.structure.to_string()),
+        (
+            "units".into(),
+            format!("AMT {}, DV {}", units.amt.as_str(), units.dv.as_str()),
+        ),
+        ("covariance step".into(), args.covariance.clone()),
+        (
+            "VPC".into(),
+            format!("{} replicates, seed {}", vpc.replicates, vpc.seed),
+        ),
+    ];
+    if !args.ignore.is_empty() {
+        inputs.push(("ignored columns".into(), args.ignore.join(", ")));
+    }
+    if args.posthoc_only {
+        inputs.push((
+            "mode".into(),
+            "--posthoc-only: population values kept as given".into(),
+        ));
+    }
+    let figures = FitFigures {
+        goodness_of_fit: gof,
+        n_subjects: curves.len(),
+        individual,
+        vpc: vpc_fig,
+    };
+    let title = format!(
+        "levodose fit: {} on {}",
+        result.structure,
+        args.data
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| args.data.display().to_string())
+    );
+    let doc = fit_report::document(result, &vpc, title, inputs, figures);
+    files.insert(
+        0,
+        (
+            "report.html".into(),
+            report::render_html(&doc)?.into_bytes(),
+        ),
+    );
+    Ok(files)
 }

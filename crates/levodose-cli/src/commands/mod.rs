@@ -5,6 +5,8 @@ pub mod compare;
 pub mod design;
 pub mod facts;
 pub mod fit;
+pub mod fit_figures;
+pub mod fit_report;
 pub mod individualize;
 pub mod lint;
 pub mod nonmem_out;
