@@ -94,28 +94,7 @@ fn preclinical(a: PreArgs) -> CliResult {
         print!("{}", design::template(name)?);
         return Ok(());
     }
-    let (text, name) = match (&a.scenario, &a.template) {
-        (Some(p), None) => {
-            let n = p.display().to_string();
-            (
-                std::fs::read_to_string(p)
-                    .map_err(|e| CliError::input(format!("{n}: cannot read: {e}")))?,
-                n,
-            )
-        }
-        (None, Some(t)) => (design::template(t)?.to_string(), format!("template {t}")),
-        _ => {
-            return Err(CliError::input(
-                "give a scenario file or --template lps (not both)",
-            ))
-        }
-    };
-    let mut sc = PreclinicalScenario::from_toml_str(&text, &name)?;
-    if let Some(s) = a.seed {
-        sc.study.seed = s;
-    }
-    let m = crate::commands::facts::load(&sc.study.compound, None)?;
-    let d = design::design(&m, &sc)?;
+    let (d, m, name) = compute_preclinical(&a)?;
     if let Some(dir) = &a.out {
         let files = [
             ("protocol.md", protocol::markdown(&d)),
@@ -362,6 +341,34 @@ pub fn html_document(d: &Design, scenario: &str, m: &Monograph) -> Document {
         research_note: d.research_note.to_string(),
         links: Vec::new(),
     }
+}
+
+/// Reads the scenario (file or built-in template) and designs the study; returns the design, the
+/// monograph it used and the scenario's name. Writes nothing.
+pub fn compute_preclinical(a: &PreArgs) -> CliResult<(Design, Monograph, String)> {
+    let (text, name) = match (&a.scenario, &a.template) {
+        (Some(p), None) => {
+            let n = p.display().to_string();
+            (
+                std::fs::read_to_string(p)
+                    .map_err(|e| CliError::input(format!("{n}: cannot read: {e}")))?,
+                n,
+            )
+        }
+        (None, Some(t)) => (design::template(t)?.to_string(), format!("template {t}")),
+        _ => {
+            return Err(CliError::input(
+                "give a scenario file or --template lps (not both)",
+            ))
+        }
+    };
+    let mut sc = PreclinicalScenario::from_toml_str(&text, &name)?;
+    if let Some(s) = a.seed {
+        sc.study.seed = s;
+    }
+    let m = crate::commands::facts::load(&sc.study.compound, None)?;
+    let d = design::design(&m, &sc)?;
+    Ok((d, m, name))
 }
 
 fn range(a: RangeArgs) -> CliResult {
