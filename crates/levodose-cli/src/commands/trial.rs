@@ -126,9 +126,7 @@ impl Progress {
     fn tick(&self) {
         let k = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         let total = self.total.load(Ordering::Relaxed);
-        if self.terminal
-            && (total == 0 || k.is_multiple_of((total / 100).max(1)) || k == total)
-        {
+        if self.terminal && (total == 0 || k.is_multiple_of((total / 100).max(1)) || k == total) {
             if total == 0 {
                 eprint!("\rtrial: {k} replicates");
             } else {
@@ -335,10 +333,7 @@ pub fn compute(args: &Args, with_curve: bool, progress: &Progress) -> CliResult<
     let power_curve = match (&search, with_curve) {
         (Some(s), _) => s.evaluated.clone(),
         (None, true) => {
-            progress.start(
-                "power curve",
-                args.replicates * power::CURVE_FACTORS.len(),
-            );
+            progress.start("power curve", args.replicates * power::CURVE_FACTORS.len());
             power::curve(&design, &allocation, args.replicates, args.seed, &|| {
                 progress.tick()
             })?
@@ -429,10 +424,8 @@ fn trajectory_chart(d: &TrialDesign, r: &PowerResult) -> Chart {
     // Half a week or 5 % of the span, whichever is larger, beyond the last visit.
     c.x_range = Some((0.0, last + (0.05 * last).max(0.5)));
     c.integer_x = true;
-    c.vlines.push((
-        r.primary_week,
-        format!("primary: week {}", r.primary_week),
-    ));
+    c.vlines
+        .push((r.primary_week, format!("primary: week {}", r.primary_week)));
     c.note = Some(format!(
         "{} simulated trials, seed {}. {}",
         r.replicates,
@@ -479,9 +472,11 @@ fn curve_chart(d: &TrialDesign, pts: &[power::CurvePoint], s: Option<&power::NSe
             c.vlines.push((n as f64, format!("design n = {n}")));
         }
     }
-    let (lo, hi) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
-        (a.min(p.n_per_arm as f64), b.max(p.n_per_arm as f64))
-    });
+    let (lo, hi) = pts
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.n_per_arm as f64), b.max(p.n_per_arm as f64))
+        });
     if lo.is_finite() {
         let pad = (0.05 * (hi - lo)).max(1.0);
         c.x_range = Some(((lo - pad).max(0.0), hi + pad));
@@ -493,8 +488,7 @@ fn curve_chart(d: &TrialDesign, pts: &[power::CurvePoint], s: Option<&power::NSe
         Some(s) => format!(
             "Power at each n the search evaluated (the same seed at each n: common random \
              numbers); chosen n = {} per arm for power >= {}.",
-            s.n_per_arm,
-            s.target_power
+            s.n_per_arm, s.target_power
         ),
         None => format!(
             "Power at {} n per arm around the design's n (0.5 to 1.5 times), the same seed at \
@@ -629,10 +623,7 @@ pub fn html_document(out: &Outcome) -> CliResult<Document> {
         Section {
             heading: "Trajectories".into(),
             tables: vec![traj_table],
-            figures: vec![Figure::from_chart(
-                "trajectories",
-                &trajectory_chart(d, r),
-            )?],
+            figures: vec![Figure::from_chart("trajectories", &trajectory_chart(d, r))?],
             ..Default::default()
         },
     ];

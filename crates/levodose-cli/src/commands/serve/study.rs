@@ -207,7 +207,13 @@ fn store_result(
 }
 
 /// `store_result` answered as a page.
-fn store(st: &AppState, doc: Document, json: String, shown_argv: &[String], back: &str) -> Response {
+fn store(
+    st: &AppState,
+    doc: Document,
+    json: String,
+    shown_argv: &[String],
+    back: &str,
+) -> Response {
     match store_result(st, doc, json, shown_argv, back) {
         Ok((_, html)) => Html(html).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
@@ -257,7 +263,11 @@ async fn post_lint(State(st): State<Arc<AppState>>, mp: Multipart) -> Response {
 /// The lint result as a report: the count by severity first, then the findings section.
 fn lint_document(r: &levodose::lint::Report, m: &levodose::monograph::Monograph) -> Document {
     let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
-    let (e, w, i) = (count(Severity::Error), count(Severity::Warning), count(Severity::Info));
+    let (e, w, i) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    );
     Document {
         title: format!("levodose lint: {}", r.file),
         command: None,
@@ -293,7 +303,11 @@ async fn post_design(State(st): State<Arc<AppState>>, mp: Multipart) -> Response
     let (dir, path) = match save_scenario(&st, &sc) {
         Ok(x) => x,
         Err(e) => {
-            return render_form(&page, Some(&values), Some(&format!("scenario: cannot store it: {e}")))
+            return render_form(
+                &page,
+                Some(&values),
+                Some(&format!("scenario: cannot store it: {e}")),
+            )
         }
     };
     let mut argv = argv_of(&["design", "preclinical"], &page, &values);
@@ -314,7 +328,13 @@ async fn post_design(State(st): State<Arc<AppState>>, mp: Multipart) -> Response
     let _ = std::fs::remove_dir_all(&dir);
     match ran {
         Ok((d, m, _)) => match to_json(&d) {
-            Ok(json) => store(&st, design::html_document(&d, &sc.name, &m), json, &shown, page.path),
+            Ok(json) => store(
+                &st,
+                design::html_document(&d, &sc.name, &m),
+                json,
+                &shown,
+                page.path,
+            ),
             Err(e) => render_form(&page, Some(&values), Some(&e.to_string())),
         },
         Err(msg) => render_form(&page, Some(&values), Some(&msg)),
@@ -390,13 +410,13 @@ async fn post_trial(State(st): State<Arc<AppState>>, mp: Multipart) -> Response 
     };
     let st2 = st.clone();
     tokio::task::spawn_blocking(move || {
-        let ran = trial::compute(&args, true, &job.progress).and_then(|out| {
-            Ok((trial::html_document(&out)?, out.json()?))
-        });
+        let ran = trial::compute(&args, true, &job.progress)
+            .and_then(|out| Ok((trial::html_document(&out)?, out.json()?)));
         let _ = std::fs::remove_dir_all(&dir);
-        let state = match ran.map_err(|e| e.to_string()).and_then(|(doc, json)| {
-            store_result(&st2, doc, json, &shown, "/trial")
-        }) {
+        let state = match ran
+            .map_err(|e| e.to_string())
+            .and_then(|(doc, json)| store_result(&st2, doc, json, &shown, "/trial"))
+        {
             Ok((r, _)) => JobState::Done(r),
             Err(e) => JobState::Failed(e),
         };
