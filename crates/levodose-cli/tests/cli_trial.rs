@@ -356,20 +356,14 @@ fn trial_figures_have_bands_n_per_arm_and_an_unclipped_primary_mark() {
         assert!(svg.contains(&label), "legend shows {label}");
     }
     let lines = polylines(&svg);
-    // Horizontal grid lines span the plot area.
-    let grid: Vec<&(String, Vec<(f64, f64)>)> = lines
+    // The x axis (plotters draws it as the longest horizontal axis-style polyline) spans the
+    // plot area.
+    let (left, right) = lines
         .iter()
-        .filter(|(t, p)| t.contains("opacity=\"0.12\"") && p.len() == 2 && p[0].1 == p[1].1)
-        .collect();
-    assert!(!grid.is_empty(), "grid lines");
-    let right = grid
-        .iter()
-        .map(|g| g.1[0].0.max(g.1[1].0))
-        .fold(f64::MIN, f64::max);
-    let left = grid
-        .iter()
-        .map(|g| g.1[0].0.min(g.1[1].0))
-        .fold(f64::MAX, f64::min);
+        .filter(|(t, p)| t.contains("opacity=\"0.7\"") && p.len() == 2 && p[0].1 == p[1].1)
+        .map(|(_, p)| (p[0].0.min(p[1].0), p[0].0.max(p[1].0)))
+        .max_by(|a, b| (a.1 - a.0).total_cmp(&(b.1 - b.0)))
+        .expect("x axis");
     // The primary-visit mark: the vertical reference mark (opacity 0.6, width 2).
     let marks: Vec<f64> = lines
         .iter()
