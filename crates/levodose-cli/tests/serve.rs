@@ -227,6 +227,14 @@ fn trial_job_reports_progress_then_the_cli_result() {
     assert_eq!(status, 303, "{page}");
     assert!(head.to_lowercase().contains("location: /jobs/0"), "{head}");
 
+    // The job page answers at once: the progress page while running (or the report if done).
+    let (status, _, first) = raw_request(&server.addr, "GET", "/jobs/0", "text/plain", "");
+    assert_eq!(status, 200, "{first}");
+    assert!(
+        first.contains("id=\"bar\"") || first.contains("id=\"recommendation\""),
+        "{first}"
+    );
+
     let mut running_percents = Vec::new();
     let t0 = std::time::Instant::now();
     let done = loop {
@@ -337,4 +345,32 @@ fn lint_page_gives_the_cli_findings_and_messages() {
     assert_eq!(status, 422, "{html}");
     assert_eq!(unescape(&element_text(&html, "error")), cli_msg);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The design page: the pasted built-in template gives the CLI's design (groups x n = animals)
+/// and the command that reproduces it.
+#[test]
+fn design_page_gives_the_cli_design() {
+    let out = Command::new(env!("CARGO_BIN_EXE_levodose"))
+        .args(["design", "preclinical", "--template", "lps", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let headline = format!(
+        "{} groups x {} = {} animals",
+        d["groups"].as_array().unwrap().len(),
+        d["n_per_group"],
+        d["randomisation"].as_array().unwrap().len()
+    );
+    let server = start();
+    let template = repo_file("examples/preclinical/lps_template.toml");
+    let (ct, body) = multipart(&[("scenario", None, &template), ("seed", None, "")]);
+    let (status, _, html) = raw_request(&server.addr, "POST", "/design", &ct, &body);
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(element_text(&html, "recommendation"), headline);
+    assert_eq!(
+        unescape(&element_text(&html, "command")),
+        "levodose design preclinical scenario.toml --out study"
+    );
 }
