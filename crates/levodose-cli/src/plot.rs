@@ -45,6 +45,9 @@ pub struct Chart {
     pub hlines: Vec<(f64, String)>,
     /// Fixed y range; otherwise from the data (starting at 0 when all data are non-negative).
     pub y_range: Option<(f64, f64)>,
+    /// Fixed x range; otherwise from the data. Set it when a mark sits at the last data point
+    /// (e.g. the primary visit) so the mark is not drawn on the plot's edge.
+    pub x_range: Option<(f64, f64)>,
     /// Logarithmic x axis (all x must be > 0).
     pub log_x: bool,
     /// Footnote under the title (e.g. the research-use note or an assumption).
@@ -179,6 +182,7 @@ impl Chart {
         if x1 - x0 <= 1e-12 * x0.abs().max(1.0) {
             x1 = if self.log_x { x0 * 10.0 } else { x0 + 1.0 };
         }
+        let (x0, x1) = self.x_range.unwrap_or((x0, x1));
         if self.log_y {
             if y1 <= y0 * (1.0 + 1e-12) {
                 y1 = y0 * 10.0;

@@ -308,3 +308,109 @@ async fn optimize_report_html_shows_recommendation_and_every_figure() {
     assert_eq!(console_errors(&c).await, Vec::<String>::new());
     c.close().await.unwrap();
 }
+
+/// The trial power flow: submit the trial form (the built-in template, few replicates), follow
+/// the progress page to the report, which shows the CLI's power and figures with a size; then a
+/// scenario that does not parse, uploaded to the lint page, gets the CLI's message.
+#[tokio::test(flavor = "current_thread")]
+async fn workbench_trial_power_and_bad_lint_upload() {
+    let Some((chromium, driver)) = browser() else {
+        return;
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_levodose"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .args([
+            "trial",
+            "examples/trial/madrs_8week.toml",
+            "--replicates",
+            "10",
+        ])
+        .args(["--seed", "1", "--json", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let expected = format!("Power {:.3}", v["result"]["power"].as_f64().unwrap());
+
+    let (_server, base) = start_server();
+    let profile = tempdir("profile-c");
+    let (_driver, c) = session(&chromium, &driver, &profile).await;
+    c.goto(&format!("{base}/trial")).await.unwrap();
+    let reps = c.find(Locator::Id("f-replicates")).await.unwrap();
+    reps.clear().await.unwrap();
+    reps.send_keys("10").await.unwrap();
+    c.find(Locator::Id("submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let rec = c
+        .wait()
+        .at_most(Duration::from_secs(600))
+        .for_element(Locator::Id("recommendation"))
+        .await
+        .unwrap();
+    assert_eq!(rec.text().await.unwrap(), expected);
+    let sizes = figure_sizes(&c).await;
+    assert_eq!(sizes.len(), 2, "trajectories and power curve");
+    assert!(
+        sizes.iter().all(|&(w, h)| w > 100.0 && h > 50.0),
+        "{sizes:?}"
+    );
+    let command = c
+        .find(Locator::Id("command"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        command,
+        "levodose trial scenario.toml --replicates 10 --seed 1 --out trial-report"
+    );
+    assert_eq!(console_errors(&c).await, Vec::<String>::new());
+
+    // A scenario that does not parse: the lint page shows what `levodose lint bad.toml` prints.
+    let dir = tempdir("lint");
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "[study]\nkind = \"preclinical\"\nspecies = \n").unwrap();
+    let cli = Command::new(env!("CARGO_BIN_EXE_levodose"))
+        .current_dir(&dir)
+        .args(["lint", "bad.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(cli.status.code(), Some(2));
+    let cli_msg = String::from_utf8(cli.stderr).unwrap();
+    c.goto(&format!("{base}/lint")).await.unwrap();
+    c.find(Locator::Id("f-scenario-file"))
+        .await
+        .unwrap()
+        .send_keys(&bad.display().to_string())
+        .await
+        .unwrap();
+    c.find(Locator::Id("submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let err = c
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Id("error"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(err.lines().next(), cli_msg.lines().next(), "{err}");
+    assert!(err.contains("bad.toml"), "{err}");
+    let errors: Vec<String> = console_errors(&c)
+        .await
+        .into_iter()
+        .filter(|m| !m.contains("422"))
+        .collect();
+    assert_eq!(errors, Vec::<String>::new());
+    c.close().await.unwrap();
+}

@@ -155,3 +155,45 @@ fn readme_walkthrough_commands_run() {
     run_ok(&["design", "preclinical", "--template", "lps", "--out", o]);
     let _ = std::fs::remove_dir_all(out);
 }
+
+/// `--out` also writes report.html: the answer (groups x n = animals, as the JSON counts them),
+/// every group by name, the findings, the sources, and no blind code (the report must not
+/// unblind randomisation.csv).
+#[test]
+fn out_writes_a_report_that_does_not_unblind() {
+    let dir = tmp("report");
+    let _ = std::fs::remove_dir_all(&dir);
+    run_ok(&[
+        "design",
+        "preclinical",
+        "--template",
+        "lps",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let json = run_ok(&["design", "preclinical", "--template", "lps", "--json"]);
+    let d: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
+    let groups = d["groups"].as_array().unwrap();
+    let headline = format!(
+        "{} groups x {} = {} animals",
+        groups.len(),
+        d["n_per_group"],
+        d["randomisation"].as_array().unwrap().len()
+    );
+    assert!(html.contains(&headline), "{headline}");
+    for g in groups {
+        let name = g["name"].as_str().unwrap();
+        assert!(
+            html.contains(&name.replace('&', "&amp;").replace('/', "&#x2f;")),
+            "group {name}"
+        );
+        let code = g["code"].as_str().unwrap();
+        assert!(
+            !html.contains(&format!(">{code}<")),
+            "blind code {code} must not be in the report"
+        );
+    }
+    assert!(html.contains("id=\"findings\"") && html.contains("id=\"sources\""));
+    let _ = std::fs::remove_dir_all(&dir);
+}

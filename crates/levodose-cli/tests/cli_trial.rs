@@ -135,7 +135,12 @@ fn out_dir_has_summary_and_plots() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for f in ["summary.json", "trajectories.svg", "power_curve.svg"] {
+    for f in [
+        "summary.json",
+        "trajectories.svg",
+        "power_curve.svg",
+        "report.html",
+    ] {
         assert!(dir.join(f).exists(), "{f}");
     }
     let v: serde_json::Value =
@@ -353,4 +358,103 @@ fn nonmem_out_writes_the_drug_arm_pk_readable_by_the_reader() {
             );
         }
     }
+}
+
+/// The `<polyline>` elements of an SVG: (the tag's attributes, its points).
+fn polylines(svg: &str) -> Vec<(String, Vec<(f64, f64)>)> {
+    svg.split("<polyline")
+        .skip(1)
+        .map(|rest| {
+            let tag = &rest[..rest.find("/>").unwrap()];
+            let pts = tag
+                .split("points=\"")
+                .nth(1)
+                .map(|p| &p[..p.find('"').unwrap()])
+                .unwrap_or("");
+            let points = pts
+                .split_whitespace()
+                .filter_map(|xy| {
+                    let (x, y) = xy.split_once(',')?;
+                    Some((x.parse().ok()?, y.parse().ok()?))
+                })
+                .collect();
+            (tag.to_string(), points)
+        })
+        .collect()
+}
+
+/// The trajectory figure: a shaded band per arm, n per arm in the legend, and the primary-visit
+/// mark inside the plot area (left of its right edge by a margin), not on the clipped edge;
+/// the power curve marks every evaluated n. The report holds both figures.
+#[test]
+fn trial_figures_have_bands_n_per_arm_and_an_unclipped_primary_mark() {
+    let dir = std::env::temp_dir().join(format!("levodose_cli_trial_fig_{}", std::process::id()));
+    let out = levodose(
+        &[
+            "trial",
+            "examples/trial/madrs_8week.toml",
+            "--replicates",
+            "20",
+            "--out",
+            dir.to_str().unwrap(),
+            "--quiet",
+            "--json",
+        ],
+        "2",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let arms = v["result"]["arms"].as_array().unwrap();
+    let svg = std::fs::read_to_string(dir.join("trajectories.svg")).unwrap();
+    assert!(
+        svg.matches("<polygon").count() >= arms.len(),
+        "one band per arm"
+    );
+    for a in arms {
+        let label = format!(
+            "{} (n = {})",
+            a["name"].as_str().unwrap(),
+            a["n_randomised"]
+        );
+        assert!(svg.contains(&label), "legend shows {label}");
+    }
+    let lines = polylines(&svg);
+    // The x axis (plotters draws it as the longest horizontal axis-style polyline) spans the
+    // plot area.
+    let (left, right) = lines
+        .iter()
+        .filter(|(t, p)| t.contains("opacity=\"0.7\"") && p.len() == 2 && p[0].1 == p[1].1)
+        .map(|(_, p)| (p[0].0.min(p[1].0), p[0].0.max(p[1].0)))
+        .max_by(|a, b| (a.1 - a.0).total_cmp(&(b.1 - b.0)))
+        .expect("x axis");
+    // The primary-visit mark: the vertical reference mark (opacity 0.6, width 2).
+    let marks: Vec<f64> = lines
+        .iter()
+        .filter(|(t, p)| {
+            t.contains("opacity=\"0.6\"")
+                && t.contains("stroke-width=\"2\"")
+                && p.len() == 2
+                && p[0].0 == p[1].0
+        })
+        .map(|(_, p)| p[0].0)
+        .collect();
+    assert_eq!(marks.len(), 1, "one primary-visit mark");
+    assert!(
+        marks[0] > left && marks[0] < right - 5.0,
+        "mark at x = {} must lie inside the plot area {left}..{right} with a margin",
+        marks[0]
+    );
+    let curve = std::fs::read_to_string(dir.join("power_curve.svg")).unwrap();
+    let n_points = v["power_curve"].as_array().unwrap().len();
+    assert!(
+        curve.matches("<circle").count() >= n_points,
+        "every evaluated n marked"
+    );
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("id=\"fig-trajectories\"") && html.contains("id=\"fig-power_curve\""));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -135,3 +135,242 @@ fn non_local_bind_is_refused_without_public() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("--public"), "{err}");
 }
+
+/// A multipart/form-data body: (name, file name for uploads, content); returns (content type, body).
+fn multipart(parts: &[(&str, Option<&str>, &str)]) -> (String, String) {
+    let boundary = "levodose-test-boundary-7f3a";
+    let mut body = String::new();
+    for (name, file, content) in parts {
+        body.push_str(&format!("--{boundary}\r\n"));
+        match file {
+            Some(f) => body.push_str(&format!(
+                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )),
+            None => body.push_str(&format!(
+                "Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"
+            )),
+        }
+        body.push_str(content);
+        body.push_str("\r\n");
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// One HTTP/1.1 request with a given content type; returns (status, head, body).
+fn raw_request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &str,
+) -> (u16, String, String) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let status = resp[9..12].parse().unwrap();
+    let (head, body) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
+    (status, head.to_string(), body.to_string())
+}
+
+/// Undoes the HTML escaping of the templates (minijinja escapes & < > " ' /).
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&")
+}
+
+fn repo_file(rel: &str) -> String {
+    std::fs::read_to_string(format!("{}/../../{rel}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// The trial page runs as a job: its JSON endpoint reports the phase and percent done while it
+/// runs, then the result, which is the CLI's power for the same scenario, replicates and seed.
+#[test]
+fn trial_job_reports_progress_then_the_cli_result() {
+    let file = "examples/trial/analytic_one_visit.toml";
+    let out = Command::new(env!("CARGO_BIN_EXE_levodose"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .args(["trial", file, "--replicates", "3000", "--seed", "3"])
+        .args(["--json", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cli_power = cli["result"]["power"].as_f64().expect("CLI power");
+
+    let server = start();
+    let scenario = repo_file(file);
+    let (ct, body) = multipart(&[
+        ("scenario", None, &scenario),
+        ("scenario-file", Some(""), ""),
+        ("replicates", None, "3000"),
+        ("seed", None, "3"),
+        ("n-per-arm", None, ""),
+        ("target-power", None, ""),
+    ]);
+    let (status, head, page) = raw_request(&server.addr, "POST", "/trial", &ct, &body);
+    assert_eq!(status, 303, "{page}");
+    assert!(head.to_lowercase().contains("location: /jobs/0"), "{head}");
+
+    // The job page answers at once: the progress page while running (or the report if done).
+    let (status, _, first) = raw_request(&server.addr, "GET", "/jobs/0", "text/plain", "");
+    assert_eq!(status, 200, "{first}");
+    assert!(
+        first.contains("id=\"bar\"") || first.contains("id=\"recommendation\""),
+        "{first}"
+    );
+
+    let mut running_percents = Vec::new();
+    let t0 = std::time::Instant::now();
+    let done = loop {
+        let (status, _, j) = raw_request(&server.addr, "GET", "/jobs/0.json", "text/plain", "");
+        assert_eq!(status, 200, "{j}");
+        let v: serde_json::Value = serde_json::from_str(&j).unwrap();
+        match v["state"].as_str().unwrap() {
+            "running" => {
+                if let Some(p) = v["percent"].as_f64() {
+                    assert!((0.0..=100.0).contains(&p), "{v}");
+                    running_percents.push(p);
+                }
+            }
+            "done" => break v,
+            other => panic!("job {other}: {v}"),
+        }
+        assert!(t0.elapsed().as_secs() < 900, "job did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(
+        !running_percents.is_empty(),
+        "the job endpoint reported no percent while running"
+    );
+
+    // The job page is now the report; its JSON download holds the CLI's power.
+    let (status, _, html) = raw_request(&server.addr, "GET", "/jobs/0", "text/plain", "");
+    assert_eq!(status, 200);
+    assert_eq!(
+        element_text(&html, "recommendation"),
+        format!("Power {cli_power:.3}")
+    );
+    assert!(
+        html.matches("<figure").count() >= 2,
+        "trajectory and power curve"
+    );
+    assert_eq!(
+        unescape(&element_text(&html, "command")),
+        "levodose trial scenario.toml --replicates 3000 --seed 3 --out trial-report"
+    );
+    let result = done["result"].as_str().unwrap();
+    let (status, _, json) = raw_request(
+        &server.addr,
+        "GET",
+        &format!("{result}.json"),
+        "text/plain",
+        "",
+    );
+    assert_eq!(status, 200);
+    let served: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(served["result"]["power"].as_f64(), Some(cli_power));
+}
+
+/// Study lint: an uploaded file gets the findings `levodose lint` reports, and a file that does
+/// not parse gets the CLI's message for a file of that name.
+#[test]
+fn lint_page_gives_the_cli_findings_and_messages() {
+    let dir = std::env::temp_dir().join(format!("levodose-serve-lint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = repo_file("examples/preclinical/lint_bad.toml");
+    std::fs::write(dir.join("lint_bad.toml"), &good).unwrap();
+    let bad = "[study]\nkind = \"preclinical\"\nspecies = \n";
+    std::fs::write(dir.join("bad.toml"), bad).unwrap();
+    let cli = |f: &str, json: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_levodose"));
+        c.current_dir(&dir).args(["lint", f]);
+        if json {
+            c.arg("--json");
+        }
+        c.output().unwrap()
+    };
+    let out = cli("lint_bad.toml", true);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!codes.is_empty(), "lint_bad.toml has findings");
+    let out = cli("bad.toml", false);
+    assert_eq!(out.status.code(), Some(2));
+    let cli_msg = String::from_utf8(out.stderr).unwrap().trim().to_string();
+
+    let server = start();
+    let (ct, body) = multipart(&[
+        ("scenario", None, ""),
+        ("scenario-file", Some("lint_bad.toml"), &good),
+    ]);
+    let (status, _, html) = raw_request(&server.addr, "POST", "/lint", &ct, &body);
+    assert_eq!(status, 200, "{html}");
+    for c in &codes {
+        assert!(
+            html.contains(&format!("<code>{c}</code>")),
+            "finding {c} shown"
+        );
+    }
+    assert_eq!(
+        unescape(&element_text(&html, "command")),
+        "levodose lint lint_bad.toml"
+    );
+
+    let (ct, body) = multipart(&[
+        ("scenario", None, ""),
+        ("scenario-file", Some("bad.toml"), bad),
+    ]);
+    let (status, _, html) = raw_request(&server.addr, "POST", "/lint", &ct, &body);
+    assert_eq!(status, 422, "{html}");
+    assert_eq!(unescape(&element_text(&html, "error")), cli_msg);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The design page: the pasted built-in template gives the CLI's design (groups x n = animals)
+/// and the command that reproduces it.
+#[test]
+fn design_page_gives_the_cli_design() {
+    let out = Command::new(env!("CARGO_BIN_EXE_levodose"))
+        .args(["design", "preclinical", "--template", "lps", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let headline = format!(
+        "{} groups x {} = {} animals",
+        d["groups"].as_array().unwrap().len(),
+        d["n_per_group"],
+        d["randomisation"].as_array().unwrap().len()
+    );
+    let server = start();
+    let template = repo_file("examples/preclinical/lps_template.toml");
+    let (ct, body) = multipart(&[("scenario", None, &template), ("seed", None, "")]);
+    let (status, _, html) = raw_request(&server.addr, "POST", "/design", &ct, &body);
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(element_text(&html, "recommendation"), headline);
+    assert_eq!(
+        unescape(&element_text(&html, "command")),
+        "levodose design preclinical scenario.toml --out study"
+    );
+}

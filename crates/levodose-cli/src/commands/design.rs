@@ -3,7 +3,9 @@
 
 use crate::error::{CliError, CliResult};
 use crate::output::{print_json, write_files};
-use levodose::design::{self, protocol, scenario::PreclinicalScenario};
+use crate::report::{self, Answer, Document, Section, Table};
+use levodose::design::{self, protocol, scenario::PreclinicalScenario, Design};
+use levodose::monograph::Monograph;
 use levodose::occupancy::Basis;
 use levodose::translate::{
     dose_range, species, toxicology, AnimalRoute, Metric, Schedule, Species, SpeciesPkOverride,
@@ -43,7 +45,7 @@ pub struct PreArgs {
     /// Randomisation seed (overrides the scenario).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Write protocol.md, schedule.csv, randomisation.csv, blinding_key.csv here.
+    /// Write report.html, protocol.md, schedule.csv, randomisation.csv, blinding_key.csv here.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Print the design as JSON.
@@ -92,34 +94,17 @@ fn preclinical(a: PreArgs) -> CliResult {
         print!("{}", design::template(name)?);
         return Ok(());
     }
-    let (text, name) = match (&a.scenario, &a.template) {
-        (Some(p), None) => {
-            let n = p.display().to_string();
-            (
-                std::fs::read_to_string(p)
-                    .map_err(|e| CliError::input(format!("{n}: cannot read: {e}")))?,
-                n,
-            )
-        }
-        (None, Some(t)) => (design::template(t)?.to_string(), format!("template {t}")),
-        _ => {
-            return Err(CliError::input(
-                "give a scenario file or --template lps (not both)",
-            ))
-        }
-    };
-    let mut sc = PreclinicalScenario::from_toml_str(&text, &name)?;
-    if let Some(s) = a.seed {
-        sc.study.seed = s;
-    }
-    let m = crate::commands::facts::load(&sc.study.compound, None)?;
-    let d = design::design(&m, &sc)?;
+    let (d, m, name) = compute_preclinical(&a)?;
     if let Some(dir) = &a.out {
         let files = [
             ("protocol.md", protocol::markdown(&d)),
             ("schedule.csv", protocol::schedule_csv(&d)),
             ("randomisation.csv", protocol::randomisation_csv(&d)),
             ("blinding_key.csv", protocol::key_csv(&d)),
+            (
+                "report.html",
+                report::render_html(&html_document(&d, &name, &m))?,
+            ),
         ];
         let files: Vec<(&str, Vec<u8>)> = files
             .into_iter()
@@ -169,12 +154,221 @@ fn preclinical(a: PreArgs) -> CliResult {
     }
     if let Some(dir) = &a.out {
         println!(
-            "wrote protocol.md, schedule.csv, randomisation.csv, blinding_key.csv to {}",
+            "wrote report.html, protocol.md, schedule.csv, randomisation.csv, blinding_key.csv to {}",
             dir.display()
         );
     }
     println!("{}", levodose::RESEARCH_USE_NOTE);
     Ok(())
+}
+
+/// The report of a preclinical design (`--out` report.html). Group codes are left out: the
+/// report sits beside randomisation.csv and must not unblind it (the key is its own file).
+pub fn html_document(d: &Design, scenario: &str, m: &Monograph) -> Document {
+    let total = d.randomisation.len();
+    let mut details = vec![match (&d.sample_size, d.n_source) {
+        (Some(ss), "study.n_per_group") => format!(
+            "n per group {} from the scenario (power {} for {}; the power calculation would enrol {})",
+            d.n_per_group,
+            ss.stated_power
+                .map(|p| format!("{p:.2}"))
+                .unwrap_or_else(|| "-".into()),
+            ss.effect,
+            ss.n_enrolled_per_group
+        ),
+        (Some(ss), _) => format!(
+            "n per group {} enrolled from the power calculation: {} completers for {} at power {} \
+             (achieved {:.3}), {:.0} % attrition",
+            d.n_per_group,
+            ss.n_per_group,
+            ss.effect,
+            ss.power,
+            ss.achieved_power,
+            100.0 * ss.attrition
+        ),
+        (None, _) => format!(
+            "n per group {} from the scenario (no endpoint for a power calculation)",
+            d.n_per_group
+        ),
+    }];
+    if let Some(h) = d.human_equivalent_dose_mg {
+        details.push(format!("Human-equivalent dose about {h:.0} mg"));
+    }
+    details.extend(d.unverified.iter().map(|u| format!("UNVERIFIED: {u}")));
+    let answer = Answer {
+        headline: format!(
+            "{} groups x {} = {} animals",
+            d.groups.len(),
+            d.n_per_group,
+            total
+        ),
+        details,
+        positive: d.unverified.is_empty()
+            && !d
+                .findings
+                .iter()
+                .any(|f| f.severity == levodose::Severity::Error),
+    };
+    let inputs = vec![
+        ("scenario".to_string(), scenario.to_string()),
+        ("species".into(), d.species.clone()),
+        ("route".into(), d.route.clone()),
+        ("frequency".into(), d.frequency.clone()),
+        ("doses stated as".into(), d.doses_stated_as.clone()),
+        ("randomisation seed".into(), d.seed.to_string()),
+    ];
+    let groups = Table {
+        caption: "Groups".into(),
+        header: vec![
+            "group".into(),
+            "treatment".into(),
+            format!("dose (mg/kg, {})", d.doses_stated_as),
+            "challenge".into(),
+            "n".into(),
+            "verified".into(),
+            "note".into(),
+        ],
+        rows: d
+            .groups
+            .iter()
+            .map(|g| {
+                vec![
+                    g.name.clone(),
+                    format!("{:?}", g.treatment),
+                    g.dose_mg_per_kg.map_or("-".into(), |x| x.to_string()),
+                    if g.challenge { "yes" } else { "no" }.into(),
+                    g.n.to_string(),
+                    g.verified_label.into(),
+                    g.note.clone(),
+                ]
+            })
+            .collect(),
+        note: Some(format!(
+            "Predictions use free base (x {:.4} of the stated dose). Blind codes are in \
+             randomisation.csv and blinding_key.csv only.",
+            d.base_per_stated
+        )),
+    };
+    let opt = |x: Option<f64>, digits: usize| x.map_or(String::new(), |v| format!("{v:.digits$}"));
+    let timeline = Table {
+        caption: "Timeline (study day 1 = first dose)".into(),
+        header: vec![
+            "day".into(),
+            "hour".into(),
+            "event".into(),
+            "groups".into(),
+            "duration (min)".into(),
+            "hours after last dose".into(),
+            "note".into(),
+        ],
+        rows: d
+            .timeline
+            .iter()
+            .map(|e| {
+                vec![
+                    e.day.to_string(),
+                    format!("{:.2}", e.hour),
+                    e.event.clone(),
+                    e.groups.clone(),
+                    opt(e.duration_min, 0),
+                    opt(e.hours_after_last_dose, 2),
+                    e.note.clone(),
+                ]
+            })
+            .collect(),
+        note: None,
+    };
+    let safety = Table {
+        caption: "Safety observations mirroring clinical adverse events".into(),
+        header: vec![
+            "adverse event".into(),
+            "clinical incidence".into(),
+            "placebo".into(),
+            "at human dose (mg)".into(),
+            "observations".into(),
+            "source".into(),
+        ],
+        rows: d
+            .safety_observations
+            .iter()
+            .map(|s| {
+                vec![
+                    s.adverse_event.clone(),
+                    format!("{} {}", s.clinical_incidence_percent, s.unit),
+                    format!("{} {}", s.placebo_percent, s.unit),
+                    s.at_human_dose_mg.to_string(),
+                    s.observations.join("; "),
+                    s.source.clone(),
+                ]
+            })
+            .collect(),
+        note: None,
+    };
+    let mut sections = vec![
+        Section {
+            heading: "Groups".into(),
+            tables: vec![groups],
+            ..Default::default()
+        },
+        Section {
+            heading: "Timeline".into(),
+            tables: vec![timeline],
+            ..Default::default()
+        },
+    ];
+    if !d.safety_observations.is_empty() {
+        sections.push(Section {
+            heading: "Safety observations".into(),
+            tables: vec![safety],
+            ..Default::default()
+        });
+    }
+    if !d.assumptions.is_empty() {
+        sections.push(Section {
+            heading: "Assumptions".into(),
+            paragraphs: d.assumptions.clone(),
+            ..Default::default()
+        });
+    }
+    Document {
+        title: format!("levodose design preclinical: {}", d.title),
+        command: None,
+        inputs,
+        answer,
+        sections,
+        findings: d.findings.clone(),
+        sources: report::sources_of(m),
+        research_note: d.research_note.to_string(),
+        links: Vec::new(),
+    }
+}
+
+/// Reads the scenario (file or built-in template) and designs the study; returns the design, the
+/// monograph it used and the scenario's name. Writes nothing.
+pub fn compute_preclinical(a: &PreArgs) -> CliResult<(Design, Monograph, String)> {
+    let (text, name) = match (&a.scenario, &a.template) {
+        (Some(p), None) => {
+            let n = p.display().to_string();
+            (
+                std::fs::read_to_string(p)
+                    .map_err(|e| CliError::input(format!("{n}: cannot read: {e}")))?,
+                n,
+            )
+        }
+        (None, Some(t)) => (design::template(t)?.to_string(), format!("template {t}")),
+        _ => {
+            return Err(CliError::input(
+                "give a scenario file or --template lps (not both)",
+            ))
+        }
+    };
+    let mut sc = PreclinicalScenario::from_toml_str(&text, &name)?;
+    if let Some(s) = a.seed {
+        sc.study.seed = s;
+    }
+    let m = crate::commands::facts::load(&sc.study.compound, None)?;
+    let d = design::design(&m, &sc)?;
+    Ok((d, m, name))
 }
 
 fn range(a: RangeArgs) -> CliResult {

@@ -3,6 +3,7 @@
 
 use crate::error::{CliError, CliResult};
 use crate::output::print_json;
+use levodose::monograph::Monograph;
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
@@ -40,12 +41,19 @@ fn scenario_compound(text: &str) -> String {
         .to_string()
 }
 
+/// Lints a scenario's text; `name` labels the file in messages (the path the user gave, or the
+/// uploaded file's name in the workbench, so both print the same message for the same file).
+pub fn compute(text: &str, name: &str) -> CliResult<(levodose::lint::Report, Monograph)> {
+    let m = crate::commands::facts::load(&scenario_compound(text), None)?;
+    let r = levodose::lint::lint_str(&m, text, name)?;
+    Ok((r, m))
+}
+
 pub fn run(args: Args) -> CliResult {
     let name = args.scenario.display().to_string();
     let text = std::fs::read_to_string(&args.scenario)
         .map_err(|e| CliError::input(format!("{name}: cannot read: {e}")))?;
-    let m = crate::commands::facts::load(&scenario_compound(&text), None)?;
-    let r = levodose::lint::lint_str(&m, &text, &name)?;
+    let (r, _) = compute(&text, &name)?;
     if args.json {
         return print_json(&r);
     }

@@ -20,6 +20,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+mod study;
+
 const PAGE: &str = include_str!("../report/workbench.html.j2");
 
 #[derive(clap::Args)]
@@ -52,6 +54,8 @@ struct AppState {
     results: Mutex<Vec<Stored>>,
     upload_dir: PathBuf,
     uploads: Mutex<usize>,
+    /// Long runs (trial power) and their progress.
+    jobs: study::Jobs,
 }
 
 /// Removes the upload folder when the server ends.
@@ -99,6 +103,7 @@ pub fn run(args: Args) -> CliResult {
         results: Mutex::new(Vec::new()),
         upload_dir,
         uploads: Mutex::new(0),
+        jobs: study::Jobs::default(),
     });
     let app = Router::new()
         .route("/", get(index))
@@ -106,6 +111,7 @@ pub fn run(args: Args) -> CliResult {
         .route("/simulate", get(form_simulate).post(post_simulate))
         .route("/translate", get(form_translate).post(post_translate))
         .route("/analyze/mmrm", get(form_mmrm).post(post_mmrm))
+        .merge(study::routes())
         .route("/result/{file}", get(result_file))
         .layer(DefaultBodyLimit::max(args.max_upload_kib * 1024))
         .with_state(state);
@@ -363,6 +369,9 @@ async fn index() -> Response {
         translate_form(),
         mmrm_form(),
     ]
+    .into_iter()
+    .chain(study::pages())
+    .collect::<Vec<_>>()
     .iter()
     .map(|p| (p.path, p.title, p.intro))
     .collect();
@@ -399,7 +408,7 @@ fn argv_of(command: &[&str], page: &FormPage, values: &BTreeMap<String, String>)
         let Some(v) = values.get(f.name).map(|v| v.trim()) else {
             continue;
         };
-        if v.is_empty() || f.kind == "file" {
+        if v.is_empty() || matches!(f.kind, "file" | "tomlfile" | "textarea") {
             continue;
         }
         match (f.kind, f.name) {

@@ -2,14 +2,17 @@
 //! the MMRM, report power; optionally search the n per arm for a target power.
 
 use crate::error::{CliError, CliResult};
-use crate::output::{print_json, to_json, write_files};
+use crate::output::{pct, print_json, to_json, write_files};
 use crate::plot::Chart;
+use crate::report::{self, Answer, Document, Figure, Section, Table};
 use levodose::finding::Finding;
+use levodose::monograph::Monograph;
 use levodose::trial::{self, power, PowerResult, TrialDesign};
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 const AFTER_HELP: &str = "\
 Each replicate screens subjects (MADRS inclusion threshold, single-blind placebo run-in excluding
@@ -64,7 +67,7 @@ pub struct Args {
     /// Print JSON to stdout.
     #[arg(long)]
     pub json: bool,
-    /// Write summary.json, trajectories.svg and power_curve.svg to this directory.
+    /// Write report.html, summary.json, trajectories.svg and power_curve.svg to this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// No progress bar.
@@ -99,34 +102,93 @@ struct Report<'a> {
     result: &'a PowerResult,
     #[serde(skip_serializing_if = "Option::is_none")]
     n_search: Option<&'a power::NSearch>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    power_curve: Vec<power::CurvePoint>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    power_curve: &'a [power::CurvePoint],
     findings: &'a [Finding],
 }
 
-/// Progress on stderr, updated about every 1 %; silent when off.
-struct Progress {
+/// Progress of a run, read by the terminal line of the CLI or the job page of `levodose serve`.
+/// A run has phases ("n search", "power", "power curve"); `total` is 0 while unknown (the n
+/// search does not know how many n it will try).
+pub struct Progress {
     done: AtomicUsize,
-    total: usize,
-    on: bool,
+    total: AtomicUsize,
+    phase: Mutex<&'static str>,
+    terminal: bool,
 }
 
 impl Progress {
+    /// `terminal`: also print "trial: k/N replicates" on stderr, about every 1 %.
+    pub fn new(terminal: bool) -> Progress {
+        Progress {
+            done: AtomicUsize::new(0),
+            total: AtomicUsize::new(0),
+            phase: Mutex::new("starting"),
+            terminal,
+        }
+    }
+
+    fn start(&self, phase: &'static str, total: usize) {
+        *self.phase.lock().expect("progress lock") = phase;
+        self.done.store(0, Ordering::Relaxed);
+        self.total.store(total, Ordering::Relaxed);
+    }
+
     fn tick(&self) {
         let k = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        if self.on && (k.is_multiple_of((self.total / 100).max(1)) || k == self.total) {
-            eprint!("\rtrial: {k}/{} replicates", self.total);
-            if k == self.total {
-                eprintln!();
+        let total = self.total.load(Ordering::Relaxed);
+        if self.terminal && (total == 0 || k.is_multiple_of((total / 100).max(1)) || k == total) {
+            if total == 0 {
+                eprint!("\rtrial: {k} replicates");
+            } else {
+                eprint!("\rtrial: {k}/{total} replicates");
+                if k == total {
+                    eprintln!();
+                }
             }
         }
     }
-    fn reset(&self, total: usize) -> Progress {
-        Progress {
-            done: AtomicUsize::new(0),
-            total,
-            on: self.on,
+
+    /// (phase, replicates done in it, its total; 0 = unknown).
+    pub fn snapshot(&self) -> (&'static str, usize, usize) {
+        (
+            *self.phase.lock().expect("progress lock"),
+            self.done.load(Ordering::Relaxed),
+            self.total.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// Everything one `levodose trial` run computed; the table, the JSON, the files and the report
+/// are all rendered from it.
+pub struct Outcome {
+    pub scenario: String,
+    pub design: TrialDesign,
+    pub result: PowerResult,
+    pub search: Option<power::NSearch>,
+    pub power_curve: Vec<power::CurvePoint>,
+    pub findings: Vec<Finding>,
+    pub monograph: Monograph,
+    /// The scenario as parsed (arm regimens for `--nonmem-out`).
+    pub spec: trial::TrialScenario,
+}
+
+impl Outcome {
+    fn report(&self) -> Report<'_> {
+        Report {
+            research_use_note: levodose::RESEARCH_USE_NOTE,
+            scenario: self.scenario.clone(),
+            design: &self.design,
+            result: &self.result,
+            n_search: self.search.as_ref(),
+            power_curve: &self.power_curve,
+            findings: &self.findings,
         }
+    }
+
+    /// The JSON that `--json` prints and `--out` writes as summary.json.
+    pub fn json(&self) -> CliResult<String> {
+        to_json(&self.report())
     }
 }
 
@@ -138,6 +200,66 @@ pub fn run(args: Args) -> CliResult {
         print!("{TRIAL_TEMPLATE}");
         return Ok(());
     }
+    let progress = Progress::new(!args.quiet && std::io::stderr().is_terminal());
+    let out = compute(&args, args.out.is_some(), &progress)?;
+    if let Some(dir) = &args.out {
+        let mut files = vec![
+            ("summary.json", out.json()?.into_bytes()),
+            (
+                "trajectories.svg",
+                trajectory_chart(&out.design, &out.result)
+                    .render_svg()?
+                    .into_bytes(),
+            ),
+        ];
+        if !out.power_curve.is_empty() {
+            files.push((
+                "power_curve.svg",
+                curve_chart(&out.design, &out.power_curve, out.search.as_ref())
+                    .render_svg()?
+                    .into_bytes(),
+            ));
+        }
+        files.push((
+            "report.html",
+            report::render_html(&html_document(&out)?)?.into_bytes(),
+        ));
+        write_files(dir, &files)?;
+    }
+    if let Some(path) = &args.nonmem_out {
+        let note = write_pk_dataset(path, &args, &out.spec, &out.design, &out.monograph)?;
+        if !args.json {
+            eprintln!("{note}");
+        }
+    }
+    let design = &out.design;
+    if let Some(dir) = &args.write_data {
+        let (visits, trials) = power::datasets(design, args.write_data_replicates, args.seed)?;
+        let files = trials
+            .iter()
+            .enumerate()
+            .map(|(r, t)| {
+                Ok((
+                    format!("replicate_{:03}.csv", r + 1),
+                    dataset_csv(design, &visits, t)?,
+                ))
+            })
+            .collect::<CliResult<Vec<(String, Vec<u8>)>>>()?;
+        let refs: Vec<(&str, Vec<u8>)> =
+            files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+        write_files(dir, &refs)?;
+    }
+    if args.json {
+        return print_json(&out.report());
+    }
+    print_table(design, &out.result, out.search.as_ref(), &out.findings);
+    Ok(())
+}
+
+/// Validates the arguments and runs the trial: the n search (with --target-power), the power
+/// at the chosen n, and the power curve when `with_curve` (the CLI's --out; the workbench
+/// always) unless the search already evaluated one. Writes nothing.
+pub fn compute(args: &Args, with_curve: bool, progress: &Progress) -> CliResult<Outcome> {
     let Some(scenario_path) = args.scenario.clone() else {
         return Err(CliError::input(
             "give a trial scenario file, or --write-template to print one",
@@ -182,23 +304,17 @@ pub fn run(args: Args) -> CliResult {
     }
     let mut findings = trial::lint_trial(&scenario, &m);
     let allocation: Vec<f64> = scenario.arms.iter().map(|a| a.allocation).collect();
-    let on = !args.quiet && std::io::stderr().is_terminal();
-    let progress = Progress {
-        done: AtomicUsize::new(0),
-        total: args.replicates,
-        on,
-    };
 
     let (design, search) = match args.target_power {
         Some(target) => {
-            let p = progress.reset(args.replicates);
+            progress.start("n search", 0);
             let s = power::search_n(
                 &design,
                 &allocation,
                 target,
                 args.replicates,
                 args.seed,
-                &|| p.tick(),
+                &|| progress.tick(),
             )?;
             (
                 power::with_n_per_arm(&design, s.n_per_arm, &allocation),
@@ -207,6 +323,7 @@ pub fn run(args: Args) -> CliResult {
         }
         None => (design, None),
     };
+    progress.start("power", args.replicates);
     let result = power::run(&design, args.replicates, args.seed, &|| progress.tick())?;
     if result.failed_fits > 0 {
         findings.push(Finding::new(
@@ -237,72 +354,27 @@ pub fn run(args: Args) -> CliResult {
             );
         }
     }
-    let power_curve = match (&search, &args.out) {
+    let power_curve = match (&search, with_curve) {
         (Some(s), _) => s.evaluated.clone(),
-        (None, Some(_)) => {
-            let p = progress.reset(args.replicates * power::CURVE_FACTORS.len());
+        (None, true) => {
+            progress.start("power curve", args.replicates * power::CURVE_FACTORS.len());
             power::curve(&design, &allocation, args.replicates, args.seed, &|| {
-                p.tick()
+                progress.tick()
             })?
         }
-        _ => Vec::new(),
+        (None, false) => Vec::new(),
     };
-    let report = Report {
-        research_use_note: levodose::RESEARCH_USE_NOTE,
+    progress.start("done", 0);
+    Ok(Outcome {
         scenario: scenario_path.display().to_string(),
-        design: &design,
-        result: &result,
-        n_search: search.as_ref(),
+        design,
+        result,
+        search,
         power_curve,
-        findings: &findings,
-    };
-    if let Some(dir) = &args.out {
-        let mut files = vec![
-            ("summary.json", to_json(&report)?.into_bytes()),
-            (
-                "trajectories.svg",
-                trajectory_chart(&design, &result)
-                    .render_svg()?
-                    .into_bytes(),
-            ),
-        ];
-        if !report.power_curve.is_empty() {
-            files.push((
-                "power_curve.svg",
-                curve_chart(&report.power_curve, search.as_ref())
-                    .render_svg()?
-                    .into_bytes(),
-            ));
-        }
-        write_files(dir, &files)?;
-    }
-    if let Some(path) = &args.nonmem_out {
-        let note = write_pk_dataset(path, &args, &scenario, &design, &m)?;
-        if !args.json {
-            eprintln!("{note}");
-        }
-    }
-    if let Some(dir) = &args.write_data {
-        let (visits, trials) = power::datasets(&design, args.write_data_replicates, args.seed)?;
-        let files = trials
-            .iter()
-            .enumerate()
-            .map(|(r, t)| {
-                Ok((
-                    format!("replicate_{:03}.csv", r + 1),
-                    dataset_csv(&design, &visits, t)?,
-                ))
-            })
-            .collect::<CliResult<Vec<(String, Vec<u8>)>>>()?;
-        let refs: Vec<(&str, Vec<u8>)> =
-            files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
-        write_files(dir, &refs)?;
-    }
-    if args.json {
-        return print_json(&report);
-    }
-    print_table(&design, &result, search.as_ref(), &findings);
-    Ok(())
+        findings,
+        monograph: m,
+        spec: scenario,
+    })
 }
 
 /// `--nonmem-out`: the drug arms' PK (see the flag's help) through the NONMEM writer.
@@ -387,14 +459,37 @@ fn dataset_csv(
         .map_err(|e| CliError::input(format!("--write-data: {e}")))
 }
 
+/// The arm's legend name with its n, e.g. "placebo (n = 150)".
+fn arm_label(a: &power::ArmSummary) -> String {
+    format!("{} (n = {})", a.name, a.n_randomised)
+}
+
+/// Mean LS-mean trajectories with, per arm, the band in which 95 % of the simulated trials'
+/// LS means fell (2.5th-97.5th percentiles across replicates); week 0 is baseline (change 0).
+/// The x axis runs past the last visit so the primary-visit mark is never on the edge.
 fn trajectory_chart(d: &TrialDesign, r: &PowerResult) -> Chart {
     let mut c = Chart::new(
-        "Mean LS-mean change from baseline (MMRM)",
+        "Mean LS-mean change from baseline (MMRM) with 95 % of simulated trials",
         "week",
-        "MADRS change from baseline",
+        "MADRS change from baseline (points)",
     );
     for arm in &r.arms {
-        // Visits where every fit failed have no mean: leave them out of the line.
+        // Visits where every fit failed have no value: leave them out of line and band.
+        let mut x = vec![0.0];
+        let (mut lo, mut hi) = (vec![0.0], vec![0.0]);
+        for (j, &w) in d.visit_weeks.iter().enumerate() {
+            if let (Some(l), Some(h)) = (
+                arm.lsmean_change_p025_madrs[j],
+                arm.lsmean_change_p975_madrs[j],
+            ) {
+                x.push(w);
+                lo.push(l);
+                hi.push(h);
+            }
+        }
+        c = c.band(format!("{}: 95 % of trials", arm.name), x, lo, hi);
+    }
+    for arm in &r.arms {
         let pts = std::iter::once((0.0, 0.0))
             .chain(
                 d.visit_weeks
@@ -404,24 +499,36 @@ fn trajectory_chart(d: &TrialDesign, r: &PowerResult) -> Chart {
                     .filter_map(|(w, v)| v.map(|v| (w, v))),
             )
             .collect();
-        c = c.line(arm.name.clone(), pts);
+        c = c.line(arm_label(arm), pts);
     }
-    c.vlines.push((r.primary_week, "primary".into()));
+    let last = d.visit_weeks.iter().copied().fold(r.primary_week, f64::max);
+    // Half a week or 5 % of the span, whichever is larger, beyond the last visit.
+    c.x_range = Some((0.0, last + (0.05 * last).max(0.5)));
+    c.integer_x = true;
+    c.vlines
+        .push((r.primary_week, format!("primary: week {}", r.primary_week)));
     c.note = Some(format!(
-        "{} replicates, seed {}. {}",
+        "{} simulated trials, seed {}. {}",
         r.replicates,
         r.seed,
         levodose::RESEARCH_USE_NOTE
     ));
+    let ns: Vec<String> = r.arms.iter().map(arm_label).collect();
+    c.caption = Some(format!(
+        "Lines: mean over {} simulated trials of each arm's MMRM LS mean; bands: 2.5th to 97.5th \
+         percentile of the LS means across trials (where one trial's estimate falls in 95 % of \
+         trials). Arms: {}. Mark: primary visit (week {}).",
+        r.replicates,
+        ns.join(", "),
+        r.primary_week
+    ));
     c
 }
 
-fn curve_chart(pts: &[power::CurvePoint], s: Option<&power::NSearch>) -> Chart {
+/// Power by n per arm: every evaluated n as a point on the curve, the +-2 MC SE band, the n the
+/// search chose (or the design's n) marked, and the target power when searched.
+fn curve_chart(d: &TrialDesign, pts: &[power::CurvePoint], s: Option<&power::NSearch>) -> Chart {
     let mut c = Chart::new("Simulated power by n per arm", "n per arm", "power");
-    c = c.line(
-        "simulated power",
-        pts.iter().map(|p| (p.n_per_arm as f64, p.power)).collect(),
-    );
     c = c.band(
         "+-2 MC SE",
         pts.iter().map(|p| p.n_per_arm as f64).collect(),
@@ -432,14 +539,283 @@ fn curve_chart(pts: &[power::CurvePoint], s: Option<&power::NSearch>) -> Chart {
             .map(|p| (p.power + 2.0 * p.power_mc_se).min(1.0))
             .collect(),
     );
-    if let Some(s) = s {
-        c.hlines.push((s.target_power, "target".into()));
-        c.vlines
-            .push((s.n_per_arm as f64, format!("n = {}", s.n_per_arm)));
+    let xy: Vec<(f64, f64)> = pts.iter().map(|p| (p.n_per_arm as f64, p.power)).collect();
+    c = c.line("simulated power", xy.clone());
+    c = c.points("n evaluated", xy);
+    match s {
+        Some(s) => {
+            c.hlines.push((s.target_power, "target power".into()));
+            c.vlines
+                .push((s.n_per_arm as f64, format!("chosen n = {}", s.n_per_arm)));
+        }
+        None => {
+            let n = d.arms[d.primary_arm].n;
+            c.vlines.push((n as f64, format!("design n = {n}")));
+        }
     }
+    let (lo, hi) = pts
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.n_per_arm as f64), b.max(p.n_per_arm as f64))
+        });
+    if lo.is_finite() {
+        let pad = (0.05 * (hi - lo)).max(1.0);
+        c.x_range = Some(((lo - pad).max(0.0), hi + pad));
+    }
+    c.integer_x = true;
     c.y_range = Some((0.0, 1.0));
     c.note = Some(levodose::RESEARCH_USE_NOTE.into());
+    c.caption = Some(match s {
+        Some(s) => format!(
+            "Power at each n the search evaluated (the same seed at each n: common random \
+             numbers); chosen n = {} per arm for power >= {}.",
+            s.n_per_arm, s.target_power
+        ),
+        None => format!(
+            "Power at {} n per arm around the design's n (0.5 to 1.5 times), the same seed at \
+             each n (common random numbers).",
+            pts.len()
+        ),
+    });
     c
+}
+
+/// The report of a trial run (`--out` report.html and the workbench result page).
+pub fn html_document(out: &Outcome) -> CliResult<Document> {
+    let (d, r) = (&out.design, &out.result);
+    let low = out.findings.iter().any(|f| f.code == "trial_power_low");
+    let mut details = vec![format!(
+        "{} vs placebo at week {}, alpha {}; {} simulated trials (seed {}); power {} +- {} (2 MC SE)",
+        r.primary_arm,
+        r.primary_week,
+        r.alpha,
+        r.replicates,
+        r.seed,
+        pct(r.power),
+        pct(2.0 * r.power_mc_se)
+    )];
+    if let Some(s) = &out.search {
+        details.push(format!(
+            "n per arm for power >= {}: {} (n {} to {} have power within 2 MC SE of the target)",
+            s.target_power, s.n_per_arm, s.compatible_n_range.0, s.compatible_n_range.1
+        ));
+    }
+    let randomised: usize = d.arms.iter().map(|a| a.n).sum();
+    details.push(format!(
+        "Per trial: {randomised} randomised, {:.0} screened",
+        r.mean_screened
+    ));
+    let answer = Answer {
+        headline: format!("Power {:.3}", r.power),
+        details,
+        positive: !low,
+    };
+    let mut inputs = vec![
+        ("scenario".to_string(), out.scenario.clone()),
+        ("trial".into(), d.name.clone()),
+        (
+            "arms".into(),
+            d.arms
+                .iter()
+                .map(|a| format!("{} ({}, n = {})", a.name, kind_name(a.kind), a.n))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        (
+            "visits (week)".into(),
+            d.visit_weeks
+                .iter()
+                .map(|w| w.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        ("replicates".into(), r.replicates.to_string()),
+        ("seed".into(), r.seed.to_string()),
+    ];
+    if let Some(s) = &out.search {
+        inputs.push(("target power".into(), s.target_power.to_string()));
+    }
+    let f3 = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.3}"));
+    let power_table = Table {
+        caption: "Power and estimated difference from placebo at the primary week".into(),
+        header: vec![
+            "arm".into(),
+            "n randomised".into(),
+            "power".into(),
+            "diff (MADRS points)".into(),
+            "sd of diff".into(),
+            "mean SE".into(),
+            "dropout (%)".into(),
+        ],
+        rows: r
+            .arms
+            .iter()
+            .map(|a| {
+                vec![
+                    a.name.clone(),
+                    a.n_randomised.to_string(),
+                    f3(a.power),
+                    f3(a.mean_difference_madrs),
+                    f3(a.sd_difference_madrs),
+                    f3(a.mean_se_madrs),
+                    format!("{:.1}", 100.0 * a.mean_dropout_fraction),
+                ]
+            })
+            .collect(),
+        note: Some(
+            "power = share of simulated trials with p < alpha; diff = mean estimate over trials; \
+             sd = its SD across trials (Monte Carlo spread); mean SE = mean MMRM standard error."
+                .into(),
+        ),
+    };
+    let mut header = vec!["arm".to_string()];
+    header.extend(r.visit_weeks.iter().map(|w| format!("week {w}")));
+    let traj_table = Table {
+        caption: "LS-mean change from baseline (MADRS points): mean [2.5th, 97.5th percentile across trials]"
+            .into(),
+        header,
+        rows: r
+            .arms
+            .iter()
+            .map(|a| {
+                std::iter::once(arm_label(a))
+                    .chain((0..r.visit_weeks.len()).map(|j| {
+                        match (
+                            a.mean_lsmean_change_madrs[j],
+                            a.lsmean_change_p025_madrs[j],
+                            a.lsmean_change_p975_madrs[j],
+                        ) {
+                            (Some(m), Some(l), Some(h)) => format!("{m:.2} [{l:.2}, {h:.2}]"),
+                            _ => "-".into(),
+                        }
+                    }))
+                    .collect()
+            })
+            .collect(),
+        note: None,
+    };
+    let mut sections = vec![
+        Section {
+            heading: "Power".into(),
+            tables: vec![power_table],
+            paragraphs: evidence_paragraphs(d),
+            ..Default::default()
+        },
+        Section {
+            heading: "Trajectories".into(),
+            tables: vec![traj_table],
+            figures: vec![Figure::from_chart("trajectories", &trajectory_chart(d, r))?],
+            ..Default::default()
+        },
+    ];
+    if !out.power_curve.is_empty() {
+        sections.push(Section {
+            heading: "Power by n per arm".into(),
+            tables: vec![Table {
+                caption: "Simulated power at each n per arm".into(),
+                header: vec!["n per arm".into(), "power".into(), "MC SE".into()],
+                rows: out
+                    .power_curve
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            p.n_per_arm.to_string(),
+                            format!("{:.3}", p.power),
+                            format!("{:.3}", p.power_mc_se),
+                        ]
+                    })
+                    .collect(),
+                note: None,
+            }],
+            figures: vec![Figure::from_chart(
+                "power_curve",
+                &curve_chart(d, &out.power_curve, out.search.as_ref()),
+            )?],
+            ..Default::default()
+        });
+    }
+    sections.push(Section {
+        heading: "Values used".into(),
+        tables: vec![Table {
+            caption: "Simulation inputs the scenario left out or gave, with their source".into(),
+            header: vec![
+                "value".into(),
+                "".into(),
+                "unit".into(),
+                "source".into(),
+                "status".into(),
+            ],
+            rows: d
+                .assumptions
+                .iter()
+                .map(|u| {
+                    vec![
+                        u.name.clone(),
+                        match u.se {
+                            Some(se) => format!("{} (SE {se})", u.value),
+                            None => u.value.to_string(),
+                        },
+                        u.unit.clone(),
+                        u.source.clone(),
+                        u.status.to_string(),
+                    ]
+                })
+                .collect(),
+            note: None,
+        }],
+        ..Default::default()
+    });
+    Ok(Document {
+        title: format!(
+            "levodose trial: {}",
+            if d.name.is_empty() {
+                out.scenario.as_str()
+            } else {
+                d.name.as_str()
+            }
+        ),
+        command: None,
+        inputs,
+        answer,
+        sections,
+        findings: out.findings.clone(),
+        sources: report::sources_of(&out.monograph),
+        research_note: levodose::RESEARCH_USE_NOTE.into(),
+        links: Vec::new(),
+    })
+}
+
+fn kind_name(k: levodose::trial::scenario::ArmKind) -> &'static str {
+    use levodose::trial::scenario::ArmKind;
+    match k {
+        ArmKind::Placebo => "placebo",
+        ArmKind::Fixed => "fixed dose",
+        ArmKind::Flexible => "flexible dose",
+    }
+}
+
+/// The exposure-response fit and pooled published effects behind the arms' differences.
+fn evidence_paragraphs(d: &TrialDesign) -> Vec<String> {
+    let mut p = Vec::new();
+    if let Some(er) = &d.exposure_response {
+        p.push(format!(
+            "Exposure-response (all fixed-dose trial arms): E_occ {:.2} (SE {:.2}) MADRS points at \
+             full NET occupancy; {}",
+            er.e_occ_madrs, er.e_occ_se_madrs, er.statement
+        ));
+    }
+    for x in &d.evidence_by_dose {
+        p.push(format!(
+            "Pooled {} ({}): {:.2} (SE {:.2}, 95 % CI {:.2} to {:.2})",
+            x.stratum,
+            x.sources.join(", "),
+            x.meta.estimate,
+            x.meta.se,
+            x.meta.ci_lower,
+            x.meta.ci_upper
+        ));
+    }
+    p
 }
 
 fn print_table(d: &TrialDesign, r: &PowerResult, s: Option<&power::NSearch>, findings: &[Finding]) {

@@ -9,6 +9,7 @@ pub use super::scenario::MIN_N_PER_ARM;
 use super::scenario::{ArmKind, TrialDesign};
 use super::simulate::{Prepared, Replicate, SimulatedTrial};
 use crate::error::{Error, Result};
+use crate::population::summary::quantile_mut;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -31,6 +32,12 @@ pub struct ArmSummary {
     /// Mean LS mean of change from baseline at each visit; None (JSON null) where every fit
     /// failed or gave no finite LS mean for this arm.
     pub mean_lsmean_change_madrs: Vec<Option<f64>>,
+    /// 2.5th and 97.5th percentiles (type 7) of the LS mean change across replicates at each
+    /// visit: the range in which one trial's LS mean fell in 95 % of the simulated trials, i.e.
+    /// how far a single trial's trajectory can stray from the mean one (the band of the
+    /// trajectory figure). None where no fit gave a finite LS mean.
+    pub lsmean_change_p025_madrs: Vec<Option<f64>>,
+    pub lsmean_change_p975_madrs: Vec<Option<f64>>,
     /// Mean daily dose of subjects in the trial at each visit (0 for placebo).
     pub mean_dose_mg: Vec<f64>,
 }
@@ -131,16 +138,22 @@ fn summarise(d: &TrialDesign, reps: &[Replicate], seed: u64) -> PowerResult {
             let (mse, sdse) = mean_sd(&contrasts.iter().map(|c| c.se).collect::<Vec<_>>());
             let fitted: Vec<&Vec<Vec<f64>>> =
                 reps.iter().filter_map(|x| x.lsmeans.as_ref()).collect();
-            let traj = (0..m)
+            let per_visit: Vec<Vec<f64>> = (0..m)
                 .map(|j| {
-                    let v: Vec<f64> = fitted
+                    fitted
                         .iter()
                         .map(|l| l[a][j])
                         .filter(|v| v.is_finite())
-                        .collect();
-                    mean_sd(&v).0
+                        .collect()
                 })
                 .collect();
+            let traj = per_visit.iter().map(|v| mean_sd(v).0).collect();
+            let pct = |p: f64| -> Vec<Option<f64>> {
+                per_visit
+                    .iter()
+                    .map(|v| (!v.is_empty()).then(|| quantile_mut(&mut v.clone(), p)))
+                    .collect()
+            };
             let dose = (0..m)
                 .map(|j| reps.iter().map(|x| x.mean_dose_mg[a][j]).sum::<f64>() / r)
                 .collect();
@@ -159,6 +172,8 @@ fn summarise(d: &TrialDesign, reps: &[Replicate], seed: u64) -> PowerResult {
                     .sum::<f64>()
                     / r,
                 mean_lsmean_change_madrs: traj,
+                lsmean_change_p025_madrs: pct(0.025),
+                lsmean_change_p975_madrs: pct(0.975),
                 mean_dose_mg: dose,
             }
         })
