@@ -106,7 +106,13 @@ pub struct ParameterFile {
 #[serde(deny_unknown_fields)]
 pub struct OmegaBlockFile {
     pub parameters: Vec<String>,
-    pub correlation: f64,
+    /// One correlation for every pair of the block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation: Option<f64>,
+    /// Correlation per pair, keyed "cl,v" (either order); overrides `correlation` for that pair.
+    /// `--write-model` writes a fitted block of three or more this way, since the fitted pairs differ.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub correlations: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -293,11 +299,34 @@ impl Model {
         }
         let mut omega_pairs = Vec::new();
         if let Some(b) = &file.omega_block {
-            if !(b.correlation.is_finite() && b.correlation.abs() < 1.0) {
+            let in_range = |r: f64| r.is_finite() && r.abs() < 1.0;
+            if let Some(r) = b.correlation.filter(|r| !in_range(*r)) {
                 return Err(Error::input(
                     "omega_block.correlation",
-                    format!("{} must be between -1 and 1", b.correlation),
+                    format!("{r} must be between -1 and 1"),
                 ));
+            }
+            for (pair, &r) in &b.correlations {
+                let names_ok = pair.split_once(',').is_some_and(|(x, y)| {
+                    b.parameters.contains(&x.trim().to_string())
+                        && b.parameters.contains(&y.trim().to_string())
+                        && x.trim() != y.trim()
+                });
+                if !names_ok {
+                    return Err(Error::input(
+                        format!("omega_block.correlations.\"{pair}\""),
+                        format!(
+                            "name two different parameters of the block ({}), as \"a,b\"",
+                            b.parameters.join(", ")
+                        ),
+                    ));
+                }
+                if !in_range(r) {
+                    return Err(Error::input(
+                        format!("omega_block.correlations.\"{pair}\""),
+                        format!("{r} must be between -1 and 1"),
+                    ));
+                }
             }
             let mut idx = Vec::new();
             for p in &b.parameters {
@@ -320,9 +349,29 @@ impl Model {
                 ));
             }
             for (a, &i) in idx.iter().enumerate() {
-                for &j in &idx[..a] {
+                for (bb, &j) in idx[..a].iter().enumerate() {
+                    let (pa, pb) = (&b.parameters[a], &b.parameters[bb]);
+                    let r = b
+                        .correlations
+                        .iter()
+                        .find(|(k, _)| {
+                            k.split_once(',').is_some_and(|(x, y)| {
+                                (x.trim() == pa && y.trim() == pb)
+                                    || (x.trim() == pb && y.trim() == pa)
+                            })
+                        })
+                        .map(|(_, r)| *r)
+                        .or(b.correlation)
+                        .ok_or_else(|| {
+                            Error::input(
+                                "omega_block",
+                                format!(
+                                    "give correlation, or correlations.\"{pb},{pa}\" for this pair"
+                                ),
+                            )
+                        })?;
                     let (hi, lo) = if i > j { (i, j) } else { (j, i) };
-                    let c = b.correlation * (omega[(hi, hi)] * omega[(lo, lo)]).sqrt();
+                    let c = r * (omega[(hi, hi)] * omega[(lo, lo)]).sqrt();
                     omega[(hi, lo)] = c;
                     omega[(lo, hi)] = c;
                     omega_pairs.push((hi, lo));
@@ -372,6 +421,46 @@ impl Model {
         })
     }
 
+    /// The `[omega_block]` of these values: the etas of the estimated covariances, with their
+    /// correlations (one `correlation` for a pair, `correlations` per pair for a larger block).
+    fn omega_block_file(&self) -> Option<OmegaBlockFile> {
+        if self.omega_pairs.is_empty() {
+            return None;
+        }
+        let mut members: Vec<usize> = self.omega_pairs.iter().flat_map(|&(i, j)| [i, j]).collect();
+        members.sort_unstable();
+        members.dedup();
+        let corr = |i: usize, j: usize| {
+            self.omega[(i, j)] / (self.omega[(i, i)] * self.omega[(j, j)]).sqrt()
+        };
+        let parameters: Vec<String> = members
+            .iter()
+            .map(|&e| self.eta_name(e).to_string())
+            .collect();
+        if members.len() == 2 {
+            return Some(OmegaBlockFile {
+                parameters,
+                correlation: Some(corr(members[1], members[0])),
+                correlations: BTreeMap::new(),
+            });
+        }
+        let correlations = self
+            .omega_pairs
+            .iter()
+            .map(|&(i, j)| {
+                (
+                    format!("{},{}", self.eta_name(j), self.eta_name(i)),
+                    corr(i, j),
+                )
+            })
+            .collect();
+        Some(OmegaBlockFile {
+            parameters,
+            correlation: None,
+            correlations,
+        })
+    }
+
     /// The model file for these values (as `--write-model` writes a fitted model).
     pub fn to_file(&self) -> ModelFile {
         let names = self.names();
@@ -411,7 +500,7 @@ impl Model {
         ModelFile {
             structure: self.structure.as_str().into(),
             parameters,
-            omega_block: None,
+            omega_block: self.omega_block_file(),
             error: ErrorFile {
                 additive_sd: self.error.additive_sd,
                 proportional_sd: self.error.proportional_sd,
