@@ -13,6 +13,7 @@
 pub mod bfgs;
 pub mod dual;
 pub mod estimate;
+pub mod export;
 pub mod individualize;
 pub mod model;
 pub mod posthoc;
