@@ -308,8 +308,7 @@ impl Model {
                         ))
                     }
                 };
-                if !(c.reference.is_finite()
-                    && (form != CovariateForm::Power || c.reference > 0.0))
+                if !(c.reference.is_finite() && (form != CovariateForm::Power || c.reference > 0.0))
                 {
                     return Err(Error::input(
                         format!("{key}.reference"),

@@ -2,11 +2,16 @@
 //! sources/nlmixr2qual_fixture/`, read there): at nlmixr2's final estimates, the post hoc etas,
 //! PRED, IPRED, IWRES and CWRES of every observation and the SD-based eta and epsilon shrinkage.
 //!
-//! nlmixr2's CWRES is the FOCE CWRES of Hooker et al. (2007): the residual of the model
-//! linearised in eta at the conditional mode, `y - [f(eta*) - G eta*]`, decorrelated with
-//! `G Omega G' + diag(R(eta*))`, as ours. The two programs differ only in where their inner
-//! optimisations stop, so etas agree to nlmixr2's inner tolerance (~1e-4 here) and the
-//! residuals to a few 1e-4; PRED (eta = 0) does not depend on the etas at all.
+//! nlmixr2's CWRES is the residual of the model linearised in eta at the conditional mode
+//! (Hooker et al. 2007), `y - [f(eta*) - G eta*]`, standardised observation by observation by
+//! the diagonal of `G Omega G' + diag(R(eta*))` (not decorrelated within a subject: a Cholesky
+//! decorrelation agreed only on each subject's first observations, by up to 3.2 elsewhere), as
+//! ours. The programs differ only in where their inner optimisations stop: measured, etas
+//! within 9.2e-7, IPRED/IWRES/CWRES within 2.3e-6; the bounds below are 1e-4 (two orders
+//! above), PRED (eta = 0) does not depend on the etas (round-off). Shrinkage: nlmixr2's
+//! "sd shrinkage (%)", 1 - sd(eta)/sqrt(omega) with R's sd (n - 1), and 1 - sd(IWRES), agree
+//! to 1e-4 percentage points; NONMEM's .shk is not in the reference, so NONMEM's own choice
+//! of n or n - 1 is not checked here.
 
 use levodose::dataset::{self, ReadOptions};
 use levodose_fit::estimate::{CovarianceMethod, FitOptions};
@@ -118,10 +123,10 @@ fn theophylline_diagnostics_match_nlmixr2_focei() {
         "max |diff| vs nlmixr2: eta {worst_eta:.2e}, PRED {:.2e}, IPRED {:.2e}, IWRES {:.2e}, CWRES {:.2e}",
         worst[0], worst[1], worst[2], worst[3]
     );
-    assert!(worst_eta < 1e-3, "eta {worst_eta}");
+    assert!(worst_eta < 1e-4, "eta {worst_eta}");
     assert!(worst[0] < 1e-6, "PRED {}", worst[0]);
     for (k, name) in ["IPRED", "IWRES", "CWRES"].iter().enumerate() {
-        assert!(worst[k + 1] < 2e-3, "{name} {}", worst[k + 1]);
+        assert!(worst[k + 1] < 1e-4, "{name} {}", worst[k + 1]);
     }
 
     // Shrinkage: nlmixr2's "sd shrinkage (%)" row, 1 - sd(eta) / sqrt(omega) with R's sd
@@ -137,6 +142,6 @@ fn theophylline_diagnostics_match_nlmixr2_focei() {
         let want: f64 = sd_row[col(&h, theirs)].parse().unwrap();
         let got = r.shrinkage_pct[ours];
         eprintln!("shrinkage {ours}: {got:.4} % vs nlmixr2 {want:.4} %");
-        assert!((got - want).abs() < 0.05, "{ours}: {got} vs {want}");
+        assert!((got - want).abs() < 1e-3, "{ours}: {got} vs {want}");
     }
 }
