@@ -145,7 +145,8 @@ fn the_data_are_the_model_the_fit_assumes() {
     let r = fit_from_afar(&data);
     assert!(r.converged);
     assert_eq!(r.individual.len(), params.len());
-    let truth: [(&str, fn(&PkParams) -> f64); 3] = [
+    type Truth = fn(&PkParams) -> f64;
+    let truth: [(&str, Truth); 3] = [
         ("cl", |p| p.clearance_l_per_h),
         ("v", |p| p.volume_l),
         ("ka", |p| p.ka_per_h),
