@@ -207,22 +207,7 @@ impl Problem<'_> {
         let mut phi: Vec<f64> = v.theta.iter().map(|t| t.ln()).collect();
         for (c, cov) in self.model.covariates.iter().enumerate() {
             let x = self.subjects[i].covariates[c];
-            let term = match cov.form {
-                CovariateForm::Power => {
-                    if x <= 0.0 {
-                        return None;
-                    }
-                    v.coef[c] * (x / cov.reference).ln()
-                }
-                CovariateForm::Linear => {
-                    let m = 1.0 + v.coef[c] * (x - cov.reference);
-                    if m <= 0.0 {
-                        return None;
-                    }
-                    m.ln()
-                }
-            };
-            phi[cov.parameter] += term;
+            phi[cov.parameter] += cov.log_effect(v.coef[c], x)?;
         }
         Some(phi)
     }
@@ -266,11 +251,44 @@ impl Problem<'_> {
 
 fn coef_name(m: &Model, c: usize) -> String {
     let cov = &m.covariates[c];
-    format!(
-        "{}_{}",
-        m.names()[cov.parameter],
-        cov.column.to_ascii_lowercase()
-    )
+    cov.coefficient_name(m.names()[cov.parameter])
+}
+
+/// Every subject's value of a factor covariate is its reference level or one of its levels:
+/// an unlisted value would silently get the reference multiplier.
+fn check_factor_levels(model: &Model, subjects: &[PreparedSubject]) -> Result<()> {
+    for (c, cov) in model
+        .covariates
+        .iter()
+        .enumerate()
+        .filter(|(_, cov)| cov.form == CovariateForm::Factor)
+    {
+        let allowed: Vec<f64> = std::iter::once(cov.reference)
+            .chain(
+                model
+                    .covariates
+                    .iter()
+                    .filter(|o| o.parameter == cov.parameter && o.column == cov.column)
+                    .filter_map(|o| o.level),
+            )
+            .collect();
+        for s in subjects {
+            let x = s.covariates[c];
+            if !allowed.contains(&x) {
+                return Err(Error::input(
+                    cov.column.clone(),
+                    format!(
+                        "subject {} has {} = {x}, which is neither the reference level {} nor a level of the model ({})",
+                        s.id,
+                        cov.column,
+                        cov.reference,
+                        allowed[1..].iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Fits `model` to `data` (or, with `posthoc_only`, returns the MAP etas at the given values).
@@ -282,6 +300,7 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
     let columns: Vec<String> = model.covariates.iter().map(|c| c.column.clone()).collect();
     let subjects =
         prepare(data, model.structure, &columns).map_err(|e| Error::input("covariates", e))?;
+    check_factor_levels(model, &subjects)?;
     // With a purely proportional error an observation predicted 0 (no dose before it) has zero
     // variance and cannot enter the likelihood.
     let mut include = Vec::new();
@@ -699,7 +718,7 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
             ofv_contribution: m.ofv,
         });
         // CWRES (Hooker et al. 2007, FOCE): y - [f(eta*) - G eta*] against
-        // Cov = G Omega G' + diag(R(eta*)), decorrelated by the Cholesky factor.
+        // Cov = G Omega G' + diag(R(eta*)).
         let used: Vec<usize> = (0..s.dv.len()).filter(|&j| problem.include[i][j]).collect();
         let nu = used.len();
         let mut g = DMatrix::zeros(nu, ne);
@@ -714,11 +733,13 @@ pub fn fit(model: &Model, data: &Dataset, opts: &FitOptions) -> Result<FitResult
             cov[(a, a)] = ind.r[j];
         }
         cov += &g * &omega * g.transpose();
-        let cwres = cov.cholesky().map(|c| {
-            c.l()
-                .solve_lower_triangular(&resid)
-                .unwrap_or(resid.clone())
-        });
+        // Each residual is standardised by its own variance, the diagonal of Cov, as nlmixr2
+        // reports CWRES (agreement to 1.5e-6 on theophylline, tests/nlmixr2_reference.rs); a
+        // Cholesky-decorrelated variant depends on the order of the observations and does not
+        // match nlmixr2 beyond each subject's first observations.
+        let cwres: Option<DVector<f64>> = (0..nu)
+            .all(|a| cov[(a, a)] > 0.0 && cov[(a, a)].is_finite())
+            .then(|| DVector::from_iterator(nu, (0..nu).map(|a| resid[a] / cov[(a, a)].sqrt())));
         let mut a = 0;
         for j in 0..s.dv.len() {
             let usedj = problem.include[i][j];

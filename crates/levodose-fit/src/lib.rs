@@ -18,6 +18,7 @@ pub mod bfgs;
 pub mod curves;
 pub mod dual;
 pub mod estimate;
+pub mod export;
 pub mod individualize;
 pub mod model;
 pub mod posthoc;

@@ -81,9 +81,16 @@ impl Structure {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CovariateFile {
+    /// Reference value (power, linear) or reference level (factor: multiplier 1).
     pub reference: f64,
     pub form: String,
-    pub init: f64,
+    /// Initial coefficient (power, linear).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<f64>,
+    /// Factor: initial multiplier of each non-reference level, keyed by the level's value in
+    /// the column, e.g. `levels = { "1" = 0.8 }`: P = TV * multiplier for subjects at that level.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub levels: BTreeMap<String, f64>,
     #[serde(default)]
     pub fixed: bool,
 }
@@ -106,7 +113,13 @@ pub struct ParameterFile {
 #[serde(deny_unknown_fields)]
 pub struct OmegaBlockFile {
     pub parameters: Vec<String>,
-    pub correlation: f64,
+    /// One correlation for every pair of the block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation: Option<f64>,
+    /// Correlation per pair, keyed "cl,v" (either order); overrides `correlation` for that pair.
+    /// `--write-model` writes a fitted block of three or more this way, since the fitted pairs differ.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub correlations: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -146,6 +159,10 @@ pub enum CovariateForm {
     /// P = TV * (1 + theta (COV - reference))
     #[serde(rename = "linear")]
     Linear,
+    /// P = TV * exp(theta) when COV equals the covariate's `level`, TV otherwise: one
+    /// log-scale theta per non-reference level of a categorical covariate.
+    #[serde(rename = "factor")]
+    Factor,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -156,8 +173,35 @@ pub struct Covariate {
     pub column: String,
     pub form: CovariateForm,
     pub reference: f64,
+    /// Factor: the level this coefficient belongs to.
+    pub level: Option<f64>,
+    /// Initial coefficient (factor: log of the multiplier).
     pub init: f64,
     pub fixed: bool,
+}
+
+impl Covariate {
+    /// The covariate's term in the log-parameter for coefficient `coef` at value `x`; None
+    /// when the parameter would not be positive (power at x <= 0, linear factor <= 0).
+    pub fn log_effect(&self, coef: f64, x: f64) -> Option<f64> {
+        match self.form {
+            CovariateForm::Power => (x > 0.0).then(|| coef * (x / self.reference).ln()),
+            CovariateForm::Linear => {
+                let m = 1.0 + coef * (x - self.reference);
+                (m > 0.0).then(|| m.ln())
+            }
+            CovariateForm::Factor => Some(if Some(x) == self.level { coef } else { 0.0 }),
+        }
+    }
+
+    /// Name of the coefficient in outputs: `cl_crcl`, or `cl_sex_1_log_multiplier` for a level.
+    pub fn coefficient_name(&self, parameter: &str) -> String {
+        let col = self.column.to_ascii_lowercase();
+        match self.level {
+            Some(l) => format!("{parameter}_{col}_{l}_log_multiplier"),
+            None => format!("{parameter}_{col}"),
+        }
+    }
 }
 
 /// Residual error: R = additive_sd^2 + (proportional_sd f)^2.
@@ -252,36 +296,86 @@ impl Model {
                 ));
             }
             for (col, c) in &p.covariates {
+                let key = format!("parameters.{name}.covariates.{col}");
                 let form = match c.form.as_str() {
                     "power" => CovariateForm::Power,
                     "linear" => CovariateForm::Linear,
+                    "factor" => CovariateForm::Factor,
                     other => {
                         return Err(Error::input(
-                            format!("parameters.{name}.covariates.{col}.form"),
-                            format!("\"{other}\" is not supported; use power or linear"),
+                            format!("{key}.form"),
+                            format!("\"{other}\" is not supported; use power, linear or factor"),
                         ))
                     }
                 };
-                if !(c.reference.is_finite()
-                    && (form == CovariateForm::Linear || c.reference > 0.0))
+                if !(c.reference.is_finite() && (form != CovariateForm::Power || c.reference > 0.0))
                 {
                     return Err(Error::input(
-                        format!("parameters.{name}.covariates.{col}.reference"),
+                        format!("{key}.reference"),
                         format!("{} must be a positive number", c.reference),
                     ));
                 }
-                if !c.init.is_finite() {
+                let column = col.to_ascii_uppercase();
+                if form == CovariateForm::Factor {
+                    if c.init.is_some() {
+                        return Err(Error::input(
+                            format!("{key}.init"),
+                            "a factor takes the initial multiplier of each level in `levels`, not init",
+                        ));
+                    }
+                    if c.levels.is_empty() {
+                        return Err(Error::input(
+                            format!("{key}.levels"),
+                            "give the initial multiplier of each non-reference level, e.g. levels = { \"1\" = 0.8 }",
+                        ));
+                    }
+                    for (level_key, &mult) in &c.levels {
+                        let level: f64 = level_key.trim().parse().map_err(|_| {
+                            Error::input(
+                                format!("{key}.levels.{level_key}"),
+                                "a level is the number in the column, e.g. \"1\"",
+                            )
+                        })?;
+                        if level == c.reference {
+                            return Err(Error::input(
+                                format!("{key}.levels.{level_key}"),
+                                "is the reference level (multiplier 1)",
+                            ));
+                        }
+                        if !(mult.is_finite() && mult > 0.0) {
+                            return Err(Error::input(
+                                format!("{key}.levels.{level_key}"),
+                                format!("{mult} must be a multiplier > 0"),
+                            ));
+                        }
+                        covariates.push(Covariate {
+                            parameter: k,
+                            column: column.clone(),
+                            form,
+                            reference: c.reference,
+                            level: Some(level),
+                            init: mult.ln(),
+                            fixed: c.fixed,
+                        });
+                    }
+                    continue;
+                }
+                if !c.levels.is_empty() {
                     return Err(Error::input(
-                        format!("parameters.{name}.covariates.{col}.init"),
-                        "must be a finite number",
+                        format!("{key}.levels"),
+                        "levels belong to form = \"factor\"",
                     ));
                 }
+                let init = c.init.filter(|v| v.is_finite()).ok_or_else(|| {
+                    Error::input(format!("{key}.init"), "must be a finite number")
+                })?;
                 covariates.push(Covariate {
                     parameter: k,
-                    column: col.to_ascii_uppercase(),
+                    column,
                     form,
                     reference: c.reference,
-                    init: c.init,
+                    level: None,
+                    init,
                     fixed: c.fixed,
                 });
             }
@@ -293,11 +387,34 @@ impl Model {
         }
         let mut omega_pairs = Vec::new();
         if let Some(b) = &file.omega_block {
-            if !(b.correlation.is_finite() && b.correlation.abs() < 1.0) {
+            let in_range = |r: f64| r.is_finite() && r.abs() < 1.0;
+            if let Some(r) = b.correlation.filter(|r| !in_range(*r)) {
                 return Err(Error::input(
                     "omega_block.correlation",
-                    format!("{} must be between -1 and 1", b.correlation),
+                    format!("{r} must be between -1 and 1"),
                 ));
+            }
+            for (pair, &r) in &b.correlations {
+                let names_ok = pair.split_once(',').is_some_and(|(x, y)| {
+                    b.parameters.contains(&x.trim().to_string())
+                        && b.parameters.contains(&y.trim().to_string())
+                        && x.trim() != y.trim()
+                });
+                if !names_ok {
+                    return Err(Error::input(
+                        format!("omega_block.correlations.\"{pair}\""),
+                        format!(
+                            "name two different parameters of the block ({}), as \"a,b\"",
+                            b.parameters.join(", ")
+                        ),
+                    ));
+                }
+                if !in_range(r) {
+                    return Err(Error::input(
+                        format!("omega_block.correlations.\"{pair}\""),
+                        format!("{r} must be between -1 and 1"),
+                    ));
+                }
             }
             let mut idx = Vec::new();
             for p in &b.parameters {
@@ -320,9 +437,29 @@ impl Model {
                 ));
             }
             for (a, &i) in idx.iter().enumerate() {
-                for &j in &idx[..a] {
+                for (bb, &j) in idx[..a].iter().enumerate() {
+                    let (pa, pb) = (&b.parameters[a], &b.parameters[bb]);
+                    let r = b
+                        .correlations
+                        .iter()
+                        .find(|(k, _)| {
+                            k.split_once(',').is_some_and(|(x, y)| {
+                                (x.trim() == pa && y.trim() == pb)
+                                    || (x.trim() == pb && y.trim() == pa)
+                            })
+                        })
+                        .map(|(_, r)| *r)
+                        .or(b.correlation)
+                        .ok_or_else(|| {
+                            Error::input(
+                                "omega_block",
+                                format!(
+                                    "give correlation, or correlations.\"{pb},{pa}\" for this pair"
+                                ),
+                            )
+                        })?;
                     let (hi, lo) = if i > j { (i, j) } else { (j, i) };
-                    let c = b.correlation * (omega[(hi, hi)] * omega[(lo, lo)]).sqrt();
+                    let c = r * (omega[(hi, hi)] * omega[(lo, lo)]).sqrt();
                     omega[(hi, lo)] = c;
                     omega[(lo, hi)] = c;
                     omega_pairs.push((hi, lo));
@@ -372,31 +509,74 @@ impl Model {
         })
     }
 
+    /// The `[omega_block]` of these values: the etas of the estimated covariances, with their
+    /// correlations (one `correlation` for a pair, `correlations` per pair for a larger block).
+    fn omega_block_file(&self) -> Option<OmegaBlockFile> {
+        if self.omega_pairs.is_empty() {
+            return None;
+        }
+        let mut members: Vec<usize> = self.omega_pairs.iter().flat_map(|&(i, j)| [i, j]).collect();
+        members.sort_unstable();
+        members.dedup();
+        let corr = |i: usize, j: usize| {
+            self.omega[(i, j)] / (self.omega[(i, i)] * self.omega[(j, j)]).sqrt()
+        };
+        let parameters: Vec<String> = members
+            .iter()
+            .map(|&e| self.eta_name(e).to_string())
+            .collect();
+        if members.len() == 2 {
+            return Some(OmegaBlockFile {
+                parameters,
+                correlation: Some(corr(members[1], members[0])),
+                correlations: BTreeMap::new(),
+            });
+        }
+        let correlations = self
+            .omega_pairs
+            .iter()
+            .map(|&(i, j)| {
+                (
+                    format!("{},{}", self.eta_name(j), self.eta_name(i)),
+                    corr(i, j),
+                )
+            })
+            .collect();
+        Some(OmegaBlockFile {
+            parameters,
+            correlation: None,
+            correlations,
+        })
+    }
+
     /// The model file for these values (as `--write-model` writes a fitted model).
     pub fn to_file(&self) -> ModelFile {
         let names = self.names();
         let mut parameters = BTreeMap::new();
         for (k, name) in names.iter().enumerate() {
             let eta = self.eta_parameter.iter().position(|&p| p == k);
-            let covariates = self
-                .covariates
-                .iter()
-                .filter(|c| c.parameter == k)
-                .map(|c| {
-                    (
-                        c.column.clone(),
-                        CovariateFile {
-                            reference: c.reference,
-                            form: match c.form {
-                                CovariateForm::Power => "power".into(),
-                                CovariateForm::Linear => "linear".into(),
-                            },
-                            init: c.init,
-                            fixed: c.fixed,
+            let mut covariates: BTreeMap<String, CovariateFile> = BTreeMap::new();
+            for c in self.covariates.iter().filter(|c| c.parameter == k) {
+                let entry = covariates
+                    .entry(c.column.clone())
+                    .or_insert_with(|| CovariateFile {
+                        reference: c.reference,
+                        form: match c.form {
+                            CovariateForm::Power => "power".into(),
+                            CovariateForm::Linear => "linear".into(),
+                            CovariateForm::Factor => "factor".into(),
                         },
-                    )
-                })
-                .collect();
+                        init: None,
+                        levels: BTreeMap::new(),
+                        fixed: c.fixed,
+                    });
+                match c.level {
+                    Some(l) => {
+                        entry.levels.insert(format!("{l}"), c.init.exp());
+                    }
+                    None => entry.init = Some(c.init),
+                }
+            }
             parameters.insert(
                 name.to_string(),
                 ParameterFile {
@@ -411,7 +591,7 @@ impl Model {
         ModelFile {
             structure: self.structure.as_str().into(),
             parameters,
-            omega_block: None,
+            omega_block: self.omega_block_file(),
             error: ErrorFile {
                 additive_sd: self.error.additive_sd,
                 proportional_sd: self.error.proportional_sd,

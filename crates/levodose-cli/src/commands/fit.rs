@@ -70,9 +70,18 @@ pub struct Args {
     /// Seed of the visual predictive check (default 1); same seed, same result on any thread count.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Write the fitted model (estimates as initial values) to this TOML file.
+    /// Write the fitted model (estimates as initial values, omega block kept) to this TOML file;
+    /// `fit --model FILE` reads it back.
     #[arg(long)]
     pub write_model: Option<PathBuf>,
+    /// Write the compound's monograph with the fitted typical values and variability (source
+    /// FIT) to this TOML file, for `simulate --monograph` and `trial --monograph`
+    /// (oral-1cpt or oral-1cpt-lag without covariates).
+    #[arg(long)]
+    pub write_monograph: Option<PathBuf>,
+    /// Compound whose built-in monograph --write-monograph starts from.
+    #[arg(long, default_value = "levomilnacipran")]
+    pub compound: String,
 }
 
 fn units(args: &Args, file_units: DatasetUnits) -> CliResult<Option<DatasetUnits>> {
@@ -159,6 +168,28 @@ pub fn run(args: Args) -> CliResult {
     if let Some(o) = json.as_object_mut() {
         o.insert("units".into(), serde_json::to_value(data.units)?);
         o.insert("research_note".into(), crate::research_note().into());
+    }
+    // Resolve every requested output before writing any (no partial output files).
+    let monograph_text = match &args.write_monograph {
+        Some(path) => {
+            let base = levodose::monograph::builtin(&args.compound)?;
+            let citation = format!(
+                "levodose fit (FOCE-I, {}) of {} with model {}; OFV {:.4}",
+                result.method,
+                args.data.display(),
+                args.model.display(),
+                result.ofv
+            );
+            let m = levodose_fit::export::monograph_with_fit(&result.fitted, &base, &citation)
+                .map_err(|e| {
+                    CliError::input(format!("--write-monograph {}: {e}", path.display()))
+                })?;
+            Some(toml::to_string_pretty(&m).map_err(|e| CliError::Internal(e.into()))?)
+        }
+        None => None,
+    };
+    if let (Some(path), Some(text)) = (&args.write_monograph, &monograph_text) {
+        std::fs::write(path, text)?;
     }
     if let Some(path) = &args.write_model {
         let toml_text = toml::to_string_pretty(&result.fitted.to_file())
