@@ -169,18 +169,14 @@ pub fn typical_log_parameters(model: &Model, covariates: &[f64]) -> Result<Vec<f
     let mut phi: Vec<f64> = model.theta.iter().map(|t| t.ln()).collect();
     for (c, cov) in model.covariates.iter().enumerate() {
         let x = covariates[c];
-        phi[cov.parameter] += match cov.form {
-            crate::model::CovariateForm::Power if x > 0.0 => cov.init * (x / cov.reference).ln(),
-            crate::model::CovariateForm::Linear if 1.0 + cov.init * (x - cov.reference) > 0.0 => {
-                (1.0 + cov.init * (x - cov.reference)).ln()
-            }
-            _ => {
-                return Err(Error::input(
-                    cov.column.clone(),
-                    format!("{x} gives a non-positive parameter"),
-                ))
-            }
-        };
+        // One covariate rule for fitting and individualising (`Covariate::log_effect`), so
+        // factor covariates work here too.
+        phi[cov.parameter] += cov.log_effect(cov.init, x).ok_or_else(|| {
+            Error::input(
+                cov.column.clone(),
+                format!("{x} gives a non-positive parameter"),
+            )
+        })?;
     }
     Ok(phi)
 }
