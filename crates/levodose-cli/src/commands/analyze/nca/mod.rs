@@ -4,8 +4,8 @@
 //! The computation is `levodose_stats::nca`; this module reads files, checks flags and renders.
 
 mod input;
-mod plots;
-mod render;
+pub(crate) mod plots;
+pub(crate) mod render;
 
 use crate::error::{CliError, CliResult};
 use crate::output::{ensure_dir, print_json, to_json, write_atomic};
@@ -142,7 +142,7 @@ pub struct Args {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Write nca_results.csv, nca.json, pp.csv and SVG plots into this directory.
+    /// Write nca_results.csv, nca.json, pp.csv, SVG plots and report.html into this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Species of the study (for --write-pk): rat or mouse.
@@ -302,11 +302,9 @@ fn units(a: &Args) -> Units {
     }
 }
 
-pub fn run(a: Args) -> CliResult {
-    check_flags(&a)?;
-    let s = settings(&a)?;
-    let units = units(&a);
-    let cols = Columns {
+/// The columns of the data file as the flags name them.
+fn columns(a: &Args) -> Columns<'_> {
+    Columns {
         id: &a.id,
         time: &a.time,
         conc: &a.conc,
@@ -315,11 +313,64 @@ pub fn run(a: Args) -> CliResult {
         blq_column: a.blq_column.as_deref(),
         lloq: a.lloq,
         group: a.group.as_deref(),
-    };
-    let rows = input::read_rows(&a.data, &cols)?;
-    if a.sparse {
-        return run_sparse(&a, &rows, &units);
     }
+}
+
+/// Everything an individual (non-sparse) NCA is rendered from: text, JSON, CSV, plots, report.
+pub struct Computed {
+    pub settings: Settings,
+    pub units: Units,
+    pub profiles: Vec<Profile>,
+    pub analysis: Analysis,
+    /// Each subject's group label, in subject order.
+    pub groups: Vec<Option<String>>,
+    pub summary: Vec<GroupSummary>,
+    /// The data file as named on the command line.
+    pub data_name: String,
+}
+
+impl Computed {
+    /// The `--json` document.
+    pub fn report(&self) -> Report<'_> {
+        Report {
+            subjects: self
+                .analysis
+                .subjects
+                .iter()
+                .zip(&self.groups)
+                .map(|(r, g)| SubjectOut {
+                    group: g.as_deref(),
+                    result: r,
+                })
+                .collect(),
+            summary: &self.summary,
+            settings: SettingsOut {
+                settings: &self.settings,
+                units: &self.units,
+                parameter_units: render::parameter_units(&self.analysis, &self.units),
+                lambda_z_rule: render::LAMBDA_Z_RULE,
+                blq_rules_note: render::BLQ_NOTE,
+                data: self.data_name.clone(),
+            },
+            findings: &self.analysis.findings,
+        }
+    }
+}
+
+/// Checks the flags, reads the data and runs the individual NCA (shared by the CLI and
+/// `levodose serve`); `--sparse` has its own path.
+pub fn compute(a: &Args) -> CliResult<Computed> {
+    check_flags(a)?;
+    if a.sparse {
+        return Err(input_err(
+            "--sparse",
+            "the sparse analysis has no individual results",
+        ));
+    }
+    let s = settings(a)?;
+    let units = units(a);
+    let cols = columns(a);
+    let rows = input::read_rows(&a.data, &cols)?;
     let profiles = input::profiles(&rows, &cols, &a.data)?;
     let manual = match &a.lambda_z_file {
         Some(p) => input::read_lambda_z_file(p)?,
@@ -337,31 +388,39 @@ pub fn run(a: Args) -> CliResult {
         .map_err(|e| CliError::input(format!("DATA {}: {e}", a.data.display())))?;
     let groups: Vec<Option<String>> = rows.iter().map(|r| r.group.clone()).collect();
     let summary = summaries(&analysis, &groups);
-    let data_name = a.data.display().to_string();
-    let report = Report {
-        subjects: analysis
-            .subjects
-            .iter()
-            .zip(&groups)
-            .map(|(r, g)| SubjectOut {
-                group: g.as_deref(),
-                result: r,
-            })
-            .collect(),
-        summary: &summary,
-        settings: SettingsOut {
-            settings: &s,
-            units: &units,
-            parameter_units: render::parameter_units(&analysis, &units),
-            lambda_z_rule: render::LAMBDA_Z_RULE,
-            blq_rules_note: render::BLQ_NOTE,
-            data: data_name.clone(),
-        },
-        findings: &analysis.findings,
-    };
+    Ok(Computed {
+        settings: s,
+        units,
+        profiles,
+        analysis,
+        groups,
+        summary,
+        data_name: a.data.display().to_string(),
+    })
+}
+
+pub fn run(a: Args) -> CliResult {
+    check_flags(&a)?;
+    if a.sparse {
+        settings(&a)?;
+        let units = units(&a);
+        let rows = input::read_rows(&a.data, &columns(&a))?;
+        return run_sparse(&a, &rows, &units);
+    }
+    let c = compute(&a)?;
+    let Computed {
+        settings: s,
+        units,
+        profiles,
+        analysis,
+        groups,
+        summary,
+        data_name,
+    } = &c;
+    let report = c.report();
     // Render everything before writing anything: no partial output on failure.
     let pk_toml = match &a.write_pk {
-        Some(_) => Some(measured_pk(&a, &profiles, &analysis, &s, &data_name)?),
+        Some(_) => Some(measured_pk(&a, profiles, analysis, s, data_name)?),
         None => None,
     };
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -369,28 +428,31 @@ pub fn run(a: Args) -> CliResult {
         files.push(("nca.json".into(), to_json(&report)?.into_bytes()));
         files.push((
             "nca_results.csv".into(),
-            render::results_csv(&analysis, &groups).into_bytes(),
+            render::results_csv(analysis, groups).into_bytes(),
         ));
         files.push((
             "pp.csv".into(),
-            render::cdisc_csv(&analysis, s.route, &units).into_bytes(),
+            render::cdisc_csv(analysis, s.route, units).into_bytes(),
         ));
         for (p, r) in profiles.iter().zip(&analysis.subjects) {
             let id = plots::safe_id(&p.id);
             files.push((
                 format!("profile_{id}_linear.svg"),
-                plots::linear(p, r, &units).render_svg()?.into_bytes(),
+                plots::linear(p, r, units).render_svg()?.into_bytes(),
             ));
             files.push((
                 format!("profile_{id}_log.svg"),
-                plots::log(p, r, &units).render_svg()?.into_bytes(),
+                plots::log(p, r, units).render_svg()?.into_bytes(),
             ));
         }
         files.push((
             "spaghetti.svg".into(),
-            plots::spaghetti(&profiles, &units)
-                .render_svg()?
-                .into_bytes(),
+            plots::spaghetti(profiles, units).render_svg()?.into_bytes(),
+        ));
+        let doc = super::html::nca::document(&c, &a)?;
+        files.push((
+            "report.html".into(),
+            crate::report::render_html(&doc)?.into_bytes(),
         ));
     }
     if let Some(dir) = &a.out {
@@ -406,12 +468,9 @@ pub fn run(a: Args) -> CliResult {
         return print_json(&report);
     }
     match a.format {
-        FormatArg::Cdisc => print!("{}", render::cdisc_csv(&analysis, s.route, &units)),
+        FormatArg::Cdisc => print!("{}", render::cdisc_csv(analysis, s.route, units)),
         FormatArg::Text => {
-            print!(
-                "{}",
-                render::text(&analysis, &summary, &s, &units, &data_name)
-            );
+            print!("{}", render::text(analysis, summary, s, units, data_name));
             if let Some(dir) = &a.out {
                 println!("\nWrote {} files to {}", files.len(), dir.display());
             }
