@@ -42,7 +42,7 @@ pub struct Args {
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
-    /// Write report.html and mmrm.json into this directory.
+    /// Write report.html, mmrm.json and lsmeans.svg (LS means by visit) into this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
@@ -63,13 +63,16 @@ pub fn run(args: Args) -> CliResult {
     if let Some(dir) = &args.out {
         // Render both files before writing either: no partial output.
         let doc = super::html::mmrm::document(&result, &notes, &args.formula)?;
-        let files = [
+        let mut files = vec![
             (
                 "report.html",
                 crate::report::render_html(&doc)?.into_bytes(),
             ),
             ("mmrm.json", to_json(&report)?.into_bytes()),
         ];
+        if let Some(chart) = super::html::mmrm::lsmeans_chart(&result) {
+            files.push(("lsmeans.svg", chart.render_svg()?.into_bytes()));
+        }
         write_files(dir, &files)?;
         if !args.json {
             println!("Wrote {} to {}\n", file_names(&files), dir.display());

@@ -62,7 +62,7 @@ fn answer(r: &MmrmFit) -> Answer {
 }
 
 /// LS means by visit with 95 % CIs, one line and band per arm; visits are numbered in order.
-fn lsmeans_chart(r: &MmrmFit) -> Option<Chart> {
+pub fn lsmeans_chart(r: &MmrmFit) -> Option<Chart> {
     if r.lsmeans.iter().all(|m| m.visit.is_none()) {
         return None;
     }
