@@ -414,3 +414,73 @@ async fn workbench_trial_power_and_bad_lint_upload() {
     assert_eq!(errors, Vec::<String>::new());
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn workbench_nca_upload_shows_the_report_with_figures() {
+    let Some((chromium, driver)) = browser() else {
+        return;
+    };
+    let (_server, base) = start_server();
+    let profile = tempdir("profile-nca");
+    let (_driver, c) = session(&chromium, &driver, &profile).await;
+    let data = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/nca/rat_pilot.csv"
+    ))
+    .canonicalize()
+    .unwrap();
+
+    c.goto(&format!("{base}/analyze/nca")).await.unwrap();
+    c.find(Locator::Id("f-data"))
+        .await
+        .unwrap()
+        .send_keys(&data.display().to_string())
+        .await
+        .unwrap();
+    for (id, value) in [
+        ("f-time", "TIME_H"),
+        ("f-conc", "CONC_NG_PER_ML"),
+        ("f-dose", "3"),
+        ("f-dose-unit", "mg/kg"),
+    ] {
+        let f = c.find(Locator::Id(id)).await.unwrap();
+        f.clear().await.unwrap();
+        f.send_keys(value).await.unwrap();
+    }
+    c.find(Locator::Id("submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let rec = c
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Id("recommendation"))
+        .await
+        .unwrap();
+    assert_eq!(
+        rec.text().await.unwrap(),
+        "NCA of 12 subjects (extravascular route, linear-up-log-down trapezoids)"
+    );
+    let sizes = figure_sizes(&c).await;
+    // The spaghetti plot and each of the 12 animals on a linear and a log scale.
+    assert_eq!(sizes.len(), 25, "{sizes:?}");
+    assert!(
+        sizes.iter().all(|&(w, h)| w > 100.0 && h > 50.0),
+        "{sizes:?}"
+    );
+    let command = c
+        .find(Locator::Id("command"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        command.starts_with("levodose analyze nca rat_pilot.csv --id ID --time TIME_H --conc CONC_NG_PER_ML --dose 3"),
+        "{command}"
+    );
+    assert_eq!(console_errors(&c).await, Vec::<String>::new());
+    c.close().await.unwrap();
+}

@@ -12,6 +12,7 @@ pub mod lint;
 pub mod nonmem_out;
 pub mod optimize;
 pub mod serve;
+mod serve_analyze;
 pub mod simulate;
 pub mod simulate_population;
 pub mod translate;

@@ -7,6 +7,7 @@
 //! each into its own folder under one temporary folder, removed when its request is answered
 //! (the temporary folder itself is removed when the server ends normally).
 
+use super::serve_analyze;
 use crate::error::{CliError, CliResult};
 use crate::report::{self, command_line, Document};
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path as UrlPath, State};
@@ -50,10 +51,10 @@ struct Stored {
     json: String,
 }
 
-struct AppState {
+pub(super) struct AppState {
     results: Mutex<Vec<Stored>>,
-    upload_dir: PathBuf,
-    uploads: Mutex<usize>,
+    pub(super) upload_dir: PathBuf,
+    pub(super) uploads: Mutex<usize>,
     /// Long runs (trial power) and their progress.
     jobs: study::Jobs,
 }
@@ -112,6 +113,18 @@ pub fn run(args: Args) -> CliResult {
         .route("/translate", get(form_translate).post(post_translate))
         .route("/analyze/mmrm", get(form_mmrm).post(post_mmrm))
         .merge(study::routes())
+        .route(
+            "/analyze/dose-response",
+            get(serve_analyze::form_dose_response).post(serve_analyze::post_dose_response),
+        )
+        .route(
+            "/analyze/nca",
+            get(serve_analyze::form_nca).post(serve_analyze::post_nca),
+        )
+        .route(
+            "/analyze/study",
+            get(serve_analyze::form_study).post(serve_analyze::post_study),
+        )
         .route("/result/{file}", get(result_file))
         .layer(DefaultBodyLimit::max(args.max_upload_kib * 1024))
         .with_state(state);
@@ -137,15 +150,15 @@ pub fn run(args: Args) -> CliResult {
 
 /// One form field; `name` is the CLI flag without dashes.
 #[derive(serde::Serialize, Clone)]
-struct Field {
-    name: &'static str,
+pub(super) struct Field {
+    pub(super) name: &'static str,
     label: &'static str,
-    kind: &'static str,
+    pub(super) kind: &'static str,
     value: String,
     help: &'static str,
 }
 
-fn field(
+pub(super) fn field(
     name: &'static str,
     label: &'static str,
     kind: &'static str,
@@ -161,12 +174,12 @@ fn field(
     }
 }
 
-struct FormPage {
-    path: &'static str,
-    title: &'static str,
-    intro: &'static str,
-    fields: Vec<Field>,
-    multipart: bool,
+pub(super) struct FormPage {
+    pub(super) path: &'static str,
+    pub(super) title: &'static str,
+    pub(super) intro: &'static str,
+    pub(super) fields: Vec<Field>,
+    pub(super) multipart: bool,
 }
 
 fn optimize_form() -> FormPage {
@@ -320,7 +333,7 @@ fn mmrm_form() -> FormPage {
 }
 
 /// Renders a form page (with the previous values and an error message, if any).
-fn render_form(
+pub(super) fn render_form(
     page: &FormPage,
     values: Option<&BTreeMap<String, String>>,
     error: Option<&str>,
@@ -368,6 +381,9 @@ async fn index() -> Response {
         simulate_form(),
         translate_form(),
         mmrm_form(),
+        serve_analyze::dose_response_form(),
+        serve_analyze::nca_form(),
+        serve_analyze::study_form(),
     ]
     .into_iter()
     .chain(study::pages())
@@ -399,7 +415,11 @@ async fn form_mmrm() -> Response {
 
 /// The argument list of the equivalent command: each non-empty field becomes `--name value`
 /// (list fields repeat the flag), a ticked checkbox becomes `--name`.
-fn argv_of(command: &[&str], page: &FormPage, values: &BTreeMap<String, String>) -> Vec<String> {
+pub(super) fn argv_of(
+    command: &[&str],
+    page: &FormPage,
+    values: &BTreeMap<String, String>,
+) -> Vec<String> {
     let mut argv: Vec<String> = std::iter::once("levodose")
         .chain(command.iter().copied())
         .map(String::from)
@@ -473,14 +493,17 @@ fn run_command(cmd: crate::Command) -> CliResult<(Document, String)> {
                 fit: &fit,
                 notes: notes.clone(),
             })?;
-            Ok((analyze::mmrm::html_document(&fit, &notes, &a.formula), json))
+            Ok((
+                analyze::html::mmrm::document(&fit, &notes, &a.formula)?,
+                json,
+            ))
         }
-        _ => Err(CliError::input("this command has no workbench page")),
+        other => super::serve_analyze::run_command(other),
     }
 }
 
 /// Validates, runs and stores a form submission; on bad input shows the form with the message.
-async fn submit(
+pub(super) async fn submit(
     state: Arc<AppState>,
     page: FormPage,
     argv: Vec<String>,
@@ -614,7 +637,7 @@ async fn post_mmrm(State(st): State<Arc<AppState>>, mut mp: Multipart) -> Respon
 }
 
 /// The uploaded name without directories or odd characters (it only labels the command shown).
-fn sanitize_file_name(name: &str) -> String {
+pub(super) fn sanitize_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("data.csv");
     let clean: String = base
         .chars()

@@ -7,8 +7,10 @@
 //! prints to PDF with page breaks before each section.
 
 mod sources;
+mod table;
 
 pub use sources::sources_of;
+pub use table::{fixed, p_value, sig4};
 
 use crate::plot::Chart;
 use levodose::finding::{Finding, Severity};
@@ -92,6 +94,17 @@ impl Figure {
             caption: chart.caption.clone().unwrap_or_else(|| chart.title.clone()),
             svg: strip_xml_prolog(&svg).to_string(),
         })
+    }
+}
+
+impl Figure {
+    /// A figure drawn directly as SVG (e.g. the study's categorical plots).
+    pub fn from_svg(id: &str, caption: impl Into<String>, svg: &str) -> Figure {
+        Figure {
+            id: id.to_string(),
+            caption: caption.into(),
+            svg: strip_xml_prolog(svg).to_string(),
+        }
     }
 }
 

@@ -46,27 +46,52 @@ pub struct Args {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Write fit.json and dose_response.svg into this directory.
+    /// Write fit.json, dose_response.svg and report.html into this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
 
-const LEVEL: f64 = 0.95;
+/// Confidence level of the ED50 interval and the band.
+pub(super) const LEVEL: f64 = 0.95;
+
+/// The data as read and the fits: what the text, JSON, figure and report are rendered from.
+pub struct Computed {
+    pub doses: Vec<f64>,
+    pub responses: Vec<f64>,
+    pub fit: Fit,
+    pub comparison: Vec<Comparison>,
+}
+
+/// Reads and checks the CSV, then fits every model (shared by the CLI and `levodose serve`).
+pub fn compute(args: &Args) -> CliResult<Computed> {
+    let (doses, responses) = read_data(&args.data, &args.dose, &args.response)?;
+    let fit = dose_response::fit(&doses, &responses, Model::from(args.model))
+        .map_err(|e| fit_error(&e, args))?;
+    let comparison = dose_response::compare(&doses, &responses);
+    Ok(Computed {
+        doses,
+        responses,
+        fit,
+        comparison,
+    })
+}
 
 pub fn run(args: Args) -> CliResult {
-    let (doses, responses) = read_data(&args.data, &args.dose, &args.response)?;
-    let model = Model::from(args.model);
-    let fit = dose_response::fit(&doses, &responses, model).map_err(|e| fit_error(&e, &args))?;
-    let comparison = dose_response::compare(&doses, &responses);
-    let report = report_json(&fit, &comparison);
+    let c = compute(&args)?;
+    let report = report_json(&c.fit, &c.comparison);
     if let Some(dir) = &args.out {
+        let doc = super::html::dose_response::document(&c, &args)?;
         let files = [
             ("fit.json", to_json(&report)?.into_bytes()),
             (
                 "dose_response.svg",
-                chart(&fit, &doses, &responses, &args)
+                chart(&c.fit, &c.doses, &c.responses, &args)
                     .render_svg()?
                     .into_bytes(),
+            ),
+            (
+                "report.html",
+                crate::report::render_html(&doc)?.into_bytes(),
             ),
         ];
         write_files(dir, &files)?;
@@ -77,7 +102,7 @@ pub fn run(args: Args) -> CliResult {
     if args.json {
         print_json(&report)
     } else {
-        print_text(&fit, &comparison, &args);
+        print_text(&c.fit, &c.comparison, &args);
         Ok(())
     }
 }
@@ -134,7 +159,7 @@ struct ComparisonRow {
     converged: bool,
 }
 
-fn report_json(fit: &Fit, comparison: &[Comparison]) -> Value {
+pub fn report_json(fit: &Fit, comparison: &[Comparison]) -> Value {
     let parameters: Map<String, Value> = fit
         .parameters
         .iter()
@@ -166,13 +191,13 @@ fn report_json(fit: &Fit, comparison: &[Comparison]) -> Value {
     })
 }
 
-fn all_findings(fit: &Fit, comparison: &[Comparison]) -> Vec<Finding> {
+pub(super) fn all_findings(fit: &Fit, comparison: &[Comparison]) -> Vec<Finding> {
     let mut out = fit.findings.clone();
     out.extend(dose_response::comparison_findings(fit, comparison));
     out
 }
 
-fn equation(model: Model) -> &'static str {
+pub(super) fn equation(model: Model) -> &'static str {
     match model {
         Model::Ll4 => "y = bottom + (top - bottom) / (1 + (ec50/x)^hill)",
         Model::Emax => "y = e0 + emax*x / (ed50 + x)",
@@ -235,7 +260,7 @@ fn print_text(fit: &Fit, comparison: &[Comparison], args: &Args) {
 
 /// Data, fitted mean curve and its pointwise 95 % band (delta method) on a log dose axis;
 /// dose 0 is drawn at a tenth of the lowest positive dose.
-fn chart(fit: &Fit, doses: &[f64], responses: &[f64], args: &Args) -> Chart {
+pub(super) fn chart(fit: &Fit, doses: &[f64], responses: &[f64], args: &Args) -> Chart {
     let lowest = doses
         .iter()
         .copied()
@@ -285,11 +310,7 @@ fn chart(fit: &Fit, doses: &[f64], responses: &[f64], args: &Args) -> Chart {
     c
 }
 
-/// Four significant digits.
+/// Four significant digits (the report's format).
 fn sig4(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let decimals = (3 - x.abs().log10().floor() as i32).max(0) as usize;
-    format!("{x:.decimals$}")
+    crate::report::sig4(Some(x))
 }

@@ -2,7 +2,7 @@
 //! PROC MIXED reports it: fixed effects, covariance, LS means and arm differences per visit.
 
 use crate::error::{CliError, CliResult};
-use crate::output::print_json;
+use crate::output::{file_names, print_json, to_json, write_files};
 use levodose_stats::mmrm::{fit, Data, DfMethod, Formula, MmrmFit, ModelSpec};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -42,6 +42,9 @@ pub struct Args {
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
+    /// Write report.html, mmrm.json and lsmeans.svg (LS means by visit) into this directory.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -53,11 +56,30 @@ pub struct Report<'a> {
 
 pub fn run(args: Args) -> CliResult {
     let (result, notes) = compute(&args)?;
+    let report = Report {
+        fit: &result,
+        notes: notes.clone(),
+    };
+    if let Some(dir) = &args.out {
+        // Render both files before writing either: no partial output.
+        let doc = super::html::mmrm::document(&result, &notes, &args.formula)?;
+        let mut files = vec![
+            (
+                "report.html",
+                crate::report::render_html(&doc)?.into_bytes(),
+            ),
+            ("mmrm.json", to_json(&report)?.into_bytes()),
+        ];
+        if let Some(chart) = super::html::mmrm::lsmeans_chart(&result) {
+            files.push(("lsmeans.svg", chart.render_svg()?.into_bytes()));
+        }
+        write_files(dir, &files)?;
+        if !args.json {
+            println!("Wrote {} to {}\n", file_names(&files), dir.display());
+        }
+    }
     if args.json {
-        print_json(&Report {
-            fit: &result,
-            notes,
-        })
+        print_json(&report)
     } else {
         print_tables(&result, &notes);
         Ok(())
@@ -79,144 +101,6 @@ pub fn compute(args: &Args) -> CliResult<(MmrmFit, Vec<String>)> {
     }
     let result = fit(&data, &spec).map_err(|e| CliError::input(e.to_string()))?;
     Ok((result, notes))
-}
-
-/// The HTML report document: differences first (the answer), then LS means and fixed effects.
-pub fn html_document(r: &MmrmFit, notes: &[String], formula: &str) -> crate::report::Document {
-    use crate::report::{Answer, Document, Section, Table};
-    let f = |x: f64| format!("{x:.4}");
-    let visit = |v: &Option<String>| v.clone().unwrap_or_else(|| "all".into());
-    let headline = match r.differences.last() {
-        Some(d) => format!(
-            "{} - {} at {}: {} (95 % CI {} to {}, p = {})",
-            d.arm,
-            d.reference_arm,
-            visit(&d.visit),
-            f(d.estimate),
-            f(d.lower),
-            f(d.upper),
-            f(d.p)
-        ),
-        None => "Model fitted (no treatment factor given: no differences)".into(),
-    };
-    Document {
-        title: "levodose analyze mmrm".into(),
-        inputs: vec![
-            ("formula".into(), formula.to_string()),
-            (
-                "subjects".into(),
-                format!(
-                    "{} ({} with an outcome), {} observations",
-                    r.n_subjects, r.n_subjects_with_outcome, r.n_observations
-                ),
-            ),
-            ("visits".into(), r.visits.join(", ")),
-        ],
-        answer: Answer {
-            headline,
-            details: vec![format!(
-                "-2 REML log-likelihood {:.4}, AIC {:.4}, {} iterations",
-                r.neg2_reml_loglik, r.aic, r.iterations
-            )],
-            positive: true,
-        },
-        sections: vec![Section {
-            heading: "Estimates".into(),
-            paragraphs: notes.to_vec(),
-            tables: vec![
-                Table {
-                    caption: "Differences of LS means".into(),
-                    header: [
-                        "visit",
-                        "arm",
-                        "reference",
-                        "estimate",
-                        "SE",
-                        "df",
-                        "t",
-                        "p",
-                        "lower 95 %",
-                        "upper 95 %",
-                    ]
-                    .map(String::from)
-                    .to_vec(),
-                    rows: r
-                        .differences
-                        .iter()
-                        .map(|d| {
-                            vec![
-                                visit(&d.visit),
-                                d.arm.clone(),
-                                d.reference_arm.clone(),
-                                f(d.estimate),
-                                f(d.se),
-                                f(d.df),
-                                f(d.t),
-                                f(d.p),
-                                f(d.lower),
-                                f(d.upper),
-                            ]
-                        })
-                        .collect(),
-                    note: None,
-                },
-                Table {
-                    caption: "LS means".into(),
-                    header: [
-                        "visit",
-                        "arm",
-                        "estimate",
-                        "SE",
-                        "df",
-                        "lower 95 %",
-                        "upper 95 %",
-                    ]
-                    .map(String::from)
-                    .to_vec(),
-                    rows: r
-                        .lsmeans
-                        .iter()
-                        .map(|m| {
-                            vec![
-                                visit(&m.visit),
-                                m.arm.clone(),
-                                f(m.estimate),
-                                f(m.se),
-                                f(m.df),
-                                f(m.lower),
-                                f(m.upper),
-                            ]
-                        })
-                        .collect(),
-                    note: None,
-                },
-                Table {
-                    caption: "Fixed effects".into(),
-                    header: ["term", "estimate", "SE", "df", "t", "p"]
-                        .map(String::from)
-                        .to_vec(),
-                    rows: r
-                        .fixed_effects
-                        .iter()
-                        .map(|e| {
-                            vec![
-                                e.term.clone(),
-                                f(e.estimate),
-                                f(e.se),
-                                f(e.df),
-                                f(e.t),
-                                f(e.p),
-                            ]
-                        })
-                        .collect(),
-                    note: None,
-                },
-            ],
-            ..Default::default()
-        }],
-        research_note: levodose::RESEARCH_USE_NOTE.to_string(),
-        ..Default::default()
-    }
 }
 
 /// Reads the CSV into MMRM data; returns notes on dropped rows and subjects.

@@ -1,11 +1,12 @@
 //! `levodose analyze {mmrm, dose-response, nca, study}`.
 
 pub mod dose_response;
+pub mod html;
 pub mod mmrm;
 pub mod nca;
 pub mod study;
-mod study_figures;
-mod study_report;
+pub(crate) mod study_figures;
+pub(crate) mod study_report;
 
 use crate::error::{CliError, CliResult};
 use std::path::Path;

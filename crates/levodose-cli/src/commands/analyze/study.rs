@@ -8,7 +8,7 @@ use super::study_report as report;
 use crate::error::{CliError, CliResult};
 use crate::output::{file_names, print_json, to_json, write_files};
 use levodose::design::scenario::{PreclinicalScenario, Treatment};
-use levodose::study::{self, unblind::KeyEntry, Settings, StudyData};
+use levodose::study::{self, unblind::KeyEntry, Settings, StudyData, StudyResult};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
@@ -63,13 +63,15 @@ pub struct Args {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Write analysis.json, methods.md, results.csv and SVG figures here.
+    /// Write analysis.json, methods.md, results.csv, report.html and SVG figures here.
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> CliResult {
-    let settings = resolve(&args)?;
+/// Resolves the settings, reads (and unblinds) the data and analyses it (shared by the CLI and
+/// `levodose serve`).
+pub fn compute(args: &Args) -> CliResult<StudyResult> {
+    let settings = resolve(args)?;
     if settings.control.is_empty() {
         return Err(CliError::input(
             "--control: give the comparator group (e.g. \"vehicle + LPS\") or set control in [analysis]",
@@ -80,15 +82,24 @@ pub fn run(args: Args) -> CliResult {
         let key = read_key(key)?;
         data.group = study::unblind::apply(&data.group, &key)?;
     }
-    let result = study::analyse(&data, &settings)?;
+    Ok(study::analyse(&data, &settings)?)
+}
+
+pub fn run(args: Args) -> CliResult {
+    let result = compute(&args)?;
     let json = report::json(&result)?;
     if let Some(dir) = &args.out {
+        let doc = super::html::study::document(&result, &args)?;
         let mut files: Vec<(String, Vec<u8>)> = vec![
             ("analysis.json".into(), to_json(&json)?.into_bytes()),
             ("methods.md".into(), report::methods(&result).into_bytes()),
             (
                 "results.csv".into(),
                 report::results_csv(&result).into_bytes(),
+            ),
+            (
+                "report.html".into(),
+                crate::report::render_html(&doc)?.into_bytes(),
             ),
         ];
         files.extend(

@@ -2,6 +2,7 @@
 //! `StudyResult`.
 
 use crate::error::CliResult;
+use crate::report::{fixed as num, p_value as p_str};
 use levodose::study::StudyResult;
 use serde_json::Value;
 use std::fmt::Write;
@@ -17,19 +18,6 @@ pub fn json(r: &StudyResult) -> CliResult<Value> {
         );
     }
     Ok(v)
-}
-
-fn num(x: Option<f64>, digits: usize) -> String {
-    x.map(|v| format!("{v:.digits$}"))
-        .unwrap_or_else(|| "-".into())
-}
-
-fn p_str(p: f64) -> String {
-    if p < 1e-4 {
-        format!("{p:.2e}")
-    } else {
-        format!("{p:.4}")
-    }
 }
 
 /// The methods paragraph: every test by name, the software and its version.

@@ -5,8 +5,8 @@
 
 mod input;
 mod nonmem;
-mod plots;
-mod render;
+pub(crate) mod plots;
+pub(crate) mod render;
 
 use crate::error::{CliError, CliResult};
 use crate::output::{ensure_dir, print_json, to_json, write_atomic};
@@ -157,7 +157,7 @@ pub struct Args {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Write nca_results.csv, nca.json, pp.csv and SVG plots into this directory.
+    /// Write nca_results.csv, nca.json, pp.csv, SVG plots and report.html into this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Species of the study (for --write-pk): rat or mouse.
@@ -358,17 +358,95 @@ struct Loaded {
     findings: Vec<Finding>,
 }
 
+/// Everything an individual (non-sparse) NCA is rendered from: text, JSON, CSV, plots, report.
+pub struct Computed {
+    pub settings: Settings,
+    pub units: Units,
+    pub profiles: Vec<Profile>,
+    pub analysis: Analysis,
+    /// Each subject's group label, in subject order.
+    pub groups: Vec<Option<String>>,
+    pub summary: Vec<GroupSummary>,
+    /// The data file as named on the command line.
+    pub data_name: String,
+    /// Whether the data were a NONMEM dataset (doses and units from its records).
+    pub nonmem_input: bool,
+}
+
+impl Computed {
+    /// The `--json` document.
+    pub fn report(&self) -> Report<'_> {
+        Report {
+            subjects: self
+                .analysis
+                .subjects
+                .iter()
+                .zip(&self.groups)
+                .map(|(r, g)| SubjectOut {
+                    group: g.as_deref(),
+                    result: r,
+                })
+                .collect(),
+            summary: &self.summary,
+            settings: SettingsOut {
+                settings: &self.settings,
+                units: &self.units,
+                parameter_units: render::parameter_units(&self.analysis, &self.units),
+                lambda_z_rule: render::LAMBDA_Z_RULE,
+                blq_rules_note: render::BLQ_NOTE,
+                data: self.data_name.clone(),
+            },
+            findings: &self.analysis.findings,
+        }
+    }
+}
+
 pub fn run(a: Args) -> CliResult {
     check_flags(&a)?;
-    let text = std::fs::read_to_string(&a.data)
-        .map_err(|e| CliError::input(format!("DATA {}: cannot read: {e}", a.data.display())))?;
-    let loaded = if nonmem::is_nonmem(&text) {
-        check_nonmem_flags(&a)?;
+    if a.sparse {
+        return sparse(&a);
+    }
+    let c = compute(&a)?;
+    render_outputs(&a, &c)
+}
+
+/// `--sparse` (plain CSV only): the mean profile's AUC by Bailer / Nedelman-Jia.
+fn sparse(a: &Args) -> CliResult {
+    let text = read_data(a)?;
+    if nonmem::is_nonmem(&text) {
+        check_nonmem_flags(a)?;
+    }
+    drop(text);
+    let route = route_flag(a).unwrap_or(Route::Extravascular);
+    settings(a, route)?;
+    let rows = input::read_rows(&a.data, &csv_columns(a))?;
+    run_sparse(a, &rows, &units(a))
+}
+
+fn read_data(a: &Args) -> CliResult<String> {
+    std::fs::read_to_string(&a.data)
+        .map_err(|e| CliError::input(format!("DATA {}: cannot read: {e}", a.data.display())))
+}
+
+/// Checks the flags, reads the data (plain CSV or NONMEM dataset) and runs the individual NCA
+/// (shared by the CLI and `levodose serve`); `--sparse` has its own path.
+pub fn compute(a: &Args) -> CliResult<Computed> {
+    check_flags(a)?;
+    if a.sparse {
+        return Err(input_err(
+            "--sparse",
+            "the sparse analysis has no individual results",
+        ));
+    }
+    let text = read_data(a)?;
+    let nonmem_input = nonmem::is_nonmem(&text);
+    let loaded = if nonmem_input {
+        check_nonmem_flags(a)?;
         let l = nonmem::load(
             &a.data,
             &text,
             &nonmem::Options {
-                route: route_flag(&a),
+                route: route_flag(a),
                 tau: a.tau,
                 lloq: a.lloq,
                 group: a.group.as_deref(),
@@ -383,19 +461,14 @@ pub fn run(a: Args) -> CliResult {
         }
     } else {
         drop(text);
-        match load_csv(&a)? {
-            Some(l) => l,
-            None => return Ok(()), // --sparse ran
-        }
+        load_csv(a)?
     };
-    analyze_and_render(&a, loaded)
+    analyze(a, loaded, nonmem_input)
 }
 
-/// The plain CSV: profiles, or the sparse analysis (None once it has run).
-fn load_csv(a: &Args) -> CliResult<Option<Loaded>> {
-    let route = route_flag(a).unwrap_or(Route::Extravascular);
-    let units = units(a);
-    let cols = Columns {
+/// The plain CSV's columns as the flags name them.
+fn csv_columns(a: &Args) -> Columns<'_> {
+    Columns {
         id: a.id.as_deref().unwrap_or("ID"),
         time: a.time.as_deref().unwrap_or("TIME"),
         conc: a.conc.as_deref().unwrap_or("CONC"),
@@ -404,25 +477,26 @@ fn load_csv(a: &Args) -> CliResult<Option<Loaded>> {
         blq_column: a.blq_column.as_deref(),
         lloq: a.lloq,
         group: a.group.as_deref(),
-    };
-    let rows = input::read_rows(&a.data, &cols)?;
-    if a.sparse {
-        settings(a, route)?;
-        run_sparse(a, &rows, &units)?;
-        return Ok(None);
     }
+}
+
+/// The plain CSV as profiles.
+fn load_csv(a: &Args) -> CliResult<Loaded> {
+    let route = route_flag(a).unwrap_or(Route::Extravascular);
+    let cols = csv_columns(a);
+    let rows = input::read_rows(&a.data, &cols)?;
     let profiles = input::profiles(&rows, &cols, &a.data)?;
-    Ok(Some(Loaded {
+    Ok(Loaded {
         profiles,
         groups: rows.iter().map(|r| r.group.clone()).collect(),
         route,
-        units,
+        units: units(a),
         findings: Vec::new(),
-    }))
+    })
 }
 
-/// NCA of the loaded profiles, then every requested output (rendered before anything is written).
-fn analyze_and_render(a: &Args, loaded: Loaded) -> CliResult {
+/// NCA of the loaded profiles with the manual lambda_z choices and group summaries.
+fn analyze(a: &Args, loaded: Loaded, nonmem_input: bool) -> CliResult<Computed> {
     let Loaded {
         profiles,
         groups,
@@ -447,31 +521,33 @@ fn analyze_and_render(a: &Args, loaded: Loaded) -> CliResult {
         .map_err(|e| CliError::input(format!("DATA {}: {e}", a.data.display())))?;
     analysis.findings.splice(0..0, input_findings);
     let summary = summaries(&analysis, &groups);
-    let data_name = a.data.display().to_string();
-    let report = Report {
-        subjects: analysis
-            .subjects
-            .iter()
-            .zip(&groups)
-            .map(|(r, g)| SubjectOut {
-                group: g.as_deref(),
-                result: r,
-            })
-            .collect(),
-        summary: &summary,
-        settings: SettingsOut {
-            settings: &s,
-            units: &units,
-            parameter_units: render::parameter_units(&analysis, &units),
-            lambda_z_rule: render::LAMBDA_Z_RULE,
-            blq_rules_note: render::BLQ_NOTE,
-            data: data_name.clone(),
-        },
-        findings: &analysis.findings,
-    };
-    // Render everything before writing anything: no partial output on failure.
+    Ok(Computed {
+        settings: s,
+        units,
+        profiles,
+        analysis,
+        groups,
+        summary,
+        data_name: a.data.display().to_string(),
+        nonmem_input,
+    })
+}
+
+/// Every requested output, rendered before anything is written (no partial output on failure).
+fn render_outputs(a: &Args, c: &Computed) -> CliResult {
+    let Computed {
+        settings: s,
+        units,
+        profiles,
+        analysis,
+        groups,
+        summary,
+        data_name,
+        ..
+    } = c;
+    let report = c.report();
     let pk_toml = match &a.write_pk {
-        Some(_) => Some(measured_pk(a, &profiles, &analysis, &s, &data_name)?),
+        Some(_) => Some(measured_pk(a, profiles, analysis, s, data_name)?),
         None => None,
     };
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -479,28 +555,31 @@ fn analyze_and_render(a: &Args, loaded: Loaded) -> CliResult {
         files.push(("nca.json".into(), to_json(&report)?.into_bytes()));
         files.push((
             "nca_results.csv".into(),
-            render::results_csv(&analysis, &groups).into_bytes(),
+            render::results_csv(analysis, groups).into_bytes(),
         ));
         files.push((
             "pp.csv".into(),
-            render::cdisc_csv(&analysis, s.route, &units).into_bytes(),
+            render::cdisc_csv(analysis, s.route, units).into_bytes(),
         ));
         for (p, r) in profiles.iter().zip(&analysis.subjects) {
             let id = plots::safe_id(&p.id);
             files.push((
                 format!("profile_{id}_linear.svg"),
-                plots::linear(p, r, &units).render_svg()?.into_bytes(),
+                plots::linear(p, r, units).render_svg()?.into_bytes(),
             ));
             files.push((
                 format!("profile_{id}_log.svg"),
-                plots::log(p, r, &units).render_svg()?.into_bytes(),
+                plots::log(p, r, units).render_svg()?.into_bytes(),
             ));
         }
         files.push((
             "spaghetti.svg".into(),
-            plots::spaghetti(&profiles, &units)
-                .render_svg()?
-                .into_bytes(),
+            plots::spaghetti(profiles, units).render_svg()?.into_bytes(),
+        ));
+        let doc = super::html::nca::document(c, a)?;
+        files.push((
+            "report.html".into(),
+            crate::report::render_html(&doc)?.into_bytes(),
         ));
     }
     if let Some(dir) = &a.out {
@@ -516,12 +595,9 @@ fn analyze_and_render(a: &Args, loaded: Loaded) -> CliResult {
         return print_json(&report);
     }
     match a.format {
-        FormatArg::Cdisc => print!("{}", render::cdisc_csv(&analysis, s.route, &units)),
+        FormatArg::Cdisc => print!("{}", render::cdisc_csv(analysis, s.route, units)),
         FormatArg::Text => {
-            print!(
-                "{}",
-                render::text(&analysis, &summary, &s, &units, &data_name)
-            );
+            print!("{}", render::text(analysis, summary, s, units, data_name));
             if let Some(dir) = &a.out {
                 println!("\nWrote {} files to {}", files.len(), dir.display());
             }

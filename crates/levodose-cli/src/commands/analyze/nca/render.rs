@@ -109,7 +109,7 @@ fn fmt(v: Option<f64>) -> String {
 }
 
 /// The parameters shown in the terminal table (the JSON and CSV have all of them).
-const TABLE: [&str; 12] = [
+pub const TABLE: [&str; 12] = [
     "cmax",
     "tmax",
     "auclast",
