@@ -151,7 +151,12 @@ impl Chart {
     }
 
     /// A series of any style.
-    pub fn series(mut self, name: impl Into<String>, points: Vec<(f64, f64)>, style: Style) -> Self {
+    pub fn series(
+        mut self,
+        name: impl Into<String>,
+        points: Vec<(f64, f64)>,
+        style: Style,
+    ) -> Self {
         self.series.push(Series {
             name: name.into(),
             points,
@@ -443,8 +448,7 @@ impl Chart {
                 Style::Triangles => {
                     chart
                         .draw_series(pts.into_iter().map(|p| {
-                            EmptyElement::at(p)
-                                + TriangleMarker::new((0, 0), 7, color.filled())
+                            EmptyElement::at(p) + TriangleMarker::new((0, 0), 7, color.filled())
                         }))
                         .map_err(err)?;
                     keys.push((s.name.clone(), Key::Triangle(color)));

@@ -79,7 +79,11 @@ fn render(tree: &Tree) -> anyhow::Result<Pixmap> {
         .ok_or_else(|| anyhow::anyhow!("PNG rendering: invalid figure size {w} x {h} px"))?;
     // Opaque white first: journals reject transparent figures, and RGB without alpha is smaller.
     pixmap.fill(Color::WHITE);
-    resvg::render(tree, Transform::from_scale(scale, scale), &mut pixmap.as_mut());
+    resvg::render(
+        tree,
+        Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
     Ok(pixmap)
 }
 
@@ -116,7 +120,10 @@ mod tests {
 
     #[test]
     fn png_name_only_for_svg() {
-        assert_eq!(png_name("pta_by_dose.svg").as_deref(), Some("pta_by_dose.png"));
+        assert_eq!(
+            png_name("pta_by_dose.svg").as_deref(),
+            Some("pta_by_dose.png")
+        );
         assert_eq!(png_name("summary.json"), None);
     }
 

@@ -71,7 +71,10 @@ fn svg_attr(svg: &str, name: &str) -> f64 {
     let root = &svg[svg.find("<svg").expect("an <svg> element")..];
     let root = &root[..root.find('>').unwrap()];
     let key = format!(" {name}=\"");
-    let start = root.find(&key).unwrap_or_else(|| panic!("no {name} in {root}")) + key.len();
+    let start = root
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} in {root}"))
+        + key.len();
     let end = start + root[start..].find('"').unwrap();
     root[start..end].trim_end_matches("px").parse().unwrap()
 }
@@ -101,14 +104,17 @@ fn check_pngs(dir: &Path) -> usize {
         n += 1;
         let svg = std::fs::read_to_string(&path).unwrap();
         let png_path = path.with_extension("png");
-        let bytes = std::fs::read(&png_path)
-            .unwrap_or_else(|e| panic!("{}: {e}", png_path.display()));
+        let bytes =
+            std::fs::read(&png_path).unwrap_or_else(|e| panic!("{}: {e}", png_path.display()));
         let (w, h, dims, px, channels) = decode(&bytes);
         // 300 dpi at the SVG's size in CSS px (96 per inch).
         let expect = |css_px: f64| (css_px * 300.0 / 96.0).round() as u32;
         assert_eq!(
             (w, h),
-            (expect(svg_attr(&svg, "width")), expect(svg_attr(&svg, "height"))),
+            (
+                expect(svg_attr(&svg, "width")),
+                expect(svg_attr(&svg, "height"))
+            ),
             "{}",
             png_path.display()
         );
@@ -130,7 +136,11 @@ fn check_pngs(dir: &Path) -> usize {
             "{}: only {dark} of {pixels} pixels are dark (text and axes missing?)",
             png_path.display()
         );
-        assert!(white > pixels / 2, "{}: background not white", png_path.display());
+        assert!(
+            white > pixels / 2,
+            "{}: background not white",
+            png_path.display()
+        );
     }
     n
 }
@@ -165,7 +175,10 @@ fn same_input_gives_byte_identical_pngs() {
     optimize(&a);
     optimize(&b);
     for f in ["pta_by_dose.png", "target_spread.png"] {
-        let (x, y) = (std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap());
+        let (x, y) = (
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+        );
         assert!(x == y, "{f} differs between two identical runs");
     }
     let _ = std::fs::remove_dir_all(&a);

@@ -239,7 +239,13 @@ pub fn endpoint(name: &str, a: &EndpointAnalysis, values: &[Vec<f64>], control: 
 pub fn qpcr(r: &StudyResult) -> String {
     let n = r.qpcr.0.len();
     // Wide enough for each group's label (about 100 px) under its point.
-    let groups = r.qpcr.0.iter().map(|(_, t)| t.groups.len()).max().unwrap_or(1);
+    let groups = r
+        .qpcr
+        .0
+        .iter()
+        .map(|(_, t)| t.groups.len())
+        .max()
+        .unwrap_or(1);
     let pw = (LEFT + RIGHT + 100.0 * groups as f64).max(420.0);
     let w = pw * n as f64;
     let mut s = header("qPCR fold change vs calibrator (95 % CI, log2 axis)", w, H);

@@ -8,9 +8,7 @@ mod plots;
 mod render;
 
 use crate::error::{CliError, CliResult};
-use crate::output::{
-    ensure_dir, print_json, to_json, write_atomic, write_files, written_names,
-};
+use crate::output::{ensure_dir, print_json, to_json, write_atomic, write_files, written_names};
 use input::Columns;
 use levodose::translate::measured::{self, AnimalValues, StudyUnits};
 use levodose::translate::{AnimalRoute, Species};
