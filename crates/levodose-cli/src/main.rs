@@ -5,6 +5,7 @@ mod commands;
 mod error;
 mod output;
 mod plot;
+mod raster;
 mod report;
 
 use clap::{Parser, Subcommand};

@@ -14,6 +14,14 @@ pub enum Style {
     Line,
     Dashed,
     Points,
+    /// Triangles: a second marker shape, for points that must not be mistaken for the circles
+    /// even in greyscale or by colour-blind readers (e.g. off-label candidates).
+    Triangles,
+    /// A line with a circle at each point, one colour and one legend entry (e.g. one compound's
+    /// doses).
+    LinePoints,
+    /// A dark dashed reference line (e.g. the identity line); it takes no palette colour.
+    Reference,
 }
 
 /// A named series of (x, y) points.
@@ -79,14 +87,27 @@ pub const PALETTE: [RGBColor; 7] = [
 
 /// Width and height of every chart in px; the SVG scales without loss.
 const SIZE: (u32, u32) = (800, 520);
-/// Height of the legend strip under the plot.
-const LEGEND_STRIP_PX: u32 = 44;
+/// Height of one legend row, and the padding above and below the legend rows.
+const LEGEND_ROW_PX: u32 = 18;
+const LEGEND_PAD_PX: u32 = 13;
+/// Left edge of the legend entries (aligned with the plot's y axis).
+const LEGEND_LEFT_PX: i32 = 90;
+/// Height of one line of the footnote.
+const NOTE_LINE_PX: u32 = 16;
+/// Footnote lines are wrapped at this many characters (12 px DejaVu Sans averages < 6.5 px per
+/// character, so 130 characters fit the 800 px width with margins).
+const NOTE_WRAP_CHARS: usize = 130;
+/// Share of the y range kept free above the data for labels of vertical marks (dose steps), so
+/// labels never sit on the curves.
+const MARK_LABEL_HEADROOM: f64 = 0.09;
 const FONT: &str = "sans-serif";
 
 /// One legend entry: how it is drawn in the strip.
 enum Key {
     Line(RGBColor, bool),
     Marker(RGBColor),
+    Triangle(RGBColor),
+    LineMarker(RGBColor),
     Area(RGBColor),
     Reference,
 }
@@ -128,6 +149,21 @@ impl Chart {
             name: name.into(),
             points,
             style: Style::Points,
+        });
+        self
+    }
+
+    /// A series of any style.
+    pub fn series(
+        mut self,
+        name: impl Into<String>,
+        points: Vec<(f64, f64)>,
+        style: Style,
+    ) -> Self {
+        self.series.push(Series {
+            name: name.into(),
+            points,
+            style,
         });
         self
     }
@@ -182,12 +218,31 @@ impl Chart {
         if x1 - x0 <= 1e-12 * x0.abs().max(1.0) {
             x1 = if self.log_x { x0 * 10.0 } else { x0 + 1.0 };
         }
+        // Markers at the ends of the x range would be cut in half by the plot edge.
+        let markers = self.series.iter().any(|s| {
+            matches!(
+                s.style,
+                Style::Points | Style::Triangles | Style::LinePoints
+            )
+        });
+        // An explicit x range (trial figures) wins over the padding.
+        let (x0, x1) = match (markers, self.log_x) {
+            (false, _) => (x0, x1),
+            (true, false) => (x0 - 0.02 * (x1 - x0), x1 + 0.02 * (x1 - x0)),
+            (true, true) => (x0 / (x1 / x0).powf(0.02), x1 * (x1 / x0).powf(0.02)),
+        };
         let (x0, x1) = self.x_range.unwrap_or((x0, x1));
+        let headroom = if self.vlines.iter().any(|v| !v.1.is_empty()) {
+            MARK_LABEL_HEADROOM
+        } else {
+            0.0
+        };
         if self.log_y {
             if y1 <= y0 * (1.0 + 1e-12) {
                 y1 = y0 * 10.0;
             }
-            return ((x0, x1), self.y_range.unwrap_or((y0 / 1.2, y1 * 1.2)));
+            let (lo, hi) = self.y_range.unwrap_or((y0 / 1.2, y1 * 1.2));
+            return ((x0, x1), (lo, hi * (hi / lo).powf(headroom)));
         }
         if y0 >= 0.0 {
             y0 = 0.0;
@@ -196,11 +251,22 @@ impl Chart {
             y1 = y0 + 1.0;
         }
         let pad = 0.05 * (y1 - y0);
-        (
-            (x0, x1),
-            self.y_range
-                .unwrap_or((if y0 == 0.0 { 0.0 } else { y0 - pad }, y1 + pad)),
-        )
+        let (lo, hi) = self
+            .y_range
+            .unwrap_or((if y0 == 0.0 { 0.0 } else { y0 - pad }, y1 + pad));
+        ((x0, x1), (lo, hi + headroom * (hi - lo)))
+    }
+
+    /// Legend entries in drawing order (the same order `draw_contents` returns its keys).
+    fn legend_names(&self) -> Vec<&str> {
+        self.xspans
+            .iter()
+            .map(|x| x.2.as_str())
+            .chain(self.bands.iter().map(|b| b.name.as_str()))
+            .chain(self.series.iter().map(|s| s.name.as_str()))
+            .chain(self.hlines.iter().map(|h| h.1.as_str()))
+            .filter(|n| !n.is_empty())
+            .collect()
     }
 
     /// Renders the chart as an SVG document (800 x 520 px, scalable).
@@ -210,16 +276,27 @@ impl Chart {
         {
             let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
             root.fill(&WHITE).map_err(|e| plot_err(e.to_string()))?;
-            let mut main_h = SIZE.1 - LEGEND_STRIP_PX;
-            if self.note.is_some() {
-                main_h -= 22;
-            }
+            // The legend strip and the footnote grow with their content, so neither is cut off
+            // and the legend never overlaps the footnote.
+            let rows = legend_layout(&self.legend_names(), SIZE.0 as i32).len() as u32;
+            let legend_h = if rows == 0 {
+                LEGEND_PAD_PX
+            } else {
+                2 * LEGEND_PAD_PX + rows * LEGEND_ROW_PX
+            };
+            let note_lines = self.note.as_deref().map(wrap_words).unwrap_or_default();
+            let foot_h = if note_lines.is_empty() {
+                0
+            } else {
+                6 + NOTE_LINE_PX * note_lines.len() as u32
+            };
+            let main_h = SIZE.1.saturating_sub(legend_h + foot_h).max(SIZE.1 / 2);
             let (main, rest) = root.split_vertically(main_h);
-            let (legend, foot) = rest.split_vertically(LEGEND_STRIP_PX);
-            if let Some(note) = &self.note {
+            let (legend, foot) = rest.split_vertically(legend_h);
+            for (i, line) in note_lines.iter().enumerate() {
                 foot.draw(&Text::new(
-                    note.clone(),
-                    (12, 4),
+                    line.clone(),
+                    (12, 2 + (NOTE_LINE_PX * i as u32) as i32),
                     (FONT, 12).into_font().color(&BLACK.mix(0.7)),
                 ))
                 .map_err(|e| plot_err(e.to_string()))?;
@@ -338,8 +415,12 @@ impl Chart {
                     .map_err(err)?;
             }
         }
-        for (i, s) in self.series.iter().enumerate() {
-            let color = PALETTE[i % PALETTE.len()];
+        let mut colour_index = 0;
+        for s in &self.series {
+            let color = PALETTE[colour_index % PALETTE.len()];
+            if s.style != Style::Reference {
+                colour_index += 1;
+            }
             let pts: Vec<(f64, f64)> = s
                 .points
                 .iter()
@@ -368,6 +449,38 @@ impl Chart {
                         }))
                         .map_err(err)?;
                     keys.push((s.name.clone(), Key::Marker(color)));
+                }
+                Style::Triangles => {
+                    chart
+                        .draw_series(pts.into_iter().map(|p| {
+                            EmptyElement::at(p) + TriangleMarker::new((0, 0), 7, color.filled())
+                        }))
+                        .map_err(err)?;
+                    keys.push((s.name.clone(), Key::Triangle(color)));
+                }
+                Style::LinePoints => {
+                    chart
+                        .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
+                        .map_err(err)?;
+                    chart
+                        .draw_series(pts.into_iter().map(|p| {
+                            EmptyElement::at(p)
+                                + Circle::new((0, 0), 5, color.filled())
+                                + Circle::new((0, 0), 5, WHITE.stroke_width(1))
+                        }))
+                        .map_err(err)?;
+                    keys.push((s.name.clone(), Key::LineMarker(color)));
+                }
+                Style::Reference => {
+                    chart
+                        .draw_series(DashedLineSeries::new(
+                            pts,
+                            6,
+                            4,
+                            RGBColor(60, 60, 60).stroke_width(2),
+                        ))
+                        .map_err(err)?;
+                    keys.push((s.name.clone(), Key::Reference));
                 }
             }
         }
@@ -400,49 +513,95 @@ fn tick_label(x: f64, integer: bool) -> String {
     s.to_string()
 }
 
-/// Draws the legend in its own strip, left to right, so it can never cover data.
+/// Width a legend entry takes: the key, its text (about 7 px per character at 13 px) and a gap.
+fn legend_entry_px(name: &str) -> i32 {
+    28 + 7 * name.chars().count() as i32 + 22
+}
+
+/// Positions (x, y) of the legend entries, left to right, wrapping to a new row at `width`.
+fn legend_layout(names: &[&str], width: i32) -> Vec<Vec<(i32, usize)>> {
+    let mut rows: Vec<Vec<(i32, usize)>> = Vec::new();
+    let mut x = LEGEND_LEFT_PX;
+    for (i, name) in names.iter().enumerate() {
+        let w = legend_entry_px(name);
+        if rows.is_empty() || (x + w - 22 > width - 10 && x > LEGEND_LEFT_PX) {
+            rows.push(Vec::new());
+            x = LEGEND_LEFT_PX;
+        }
+        if let Some(row) = rows.last_mut() {
+            row.push((x, i));
+        }
+        x += w;
+    }
+    rows
+}
+
+/// Splits a footnote into lines of at most `NOTE_WRAP_CHARS` characters at spaces.
+fn wrap_words(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > NOTE_WRAP_CHARS {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Draws the legend in its own strip, in as many rows as it needs, so it can never cover data.
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     keys: &[(String, Key)],
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let (mut x, mut y) = (90i32, 8i32);
+    let keys: Vec<&(String, Key)> = keys.iter().filter(|k| !k.0.is_empty()).collect();
+    let names: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
     let width = area.dim_in_pixel().0 as i32;
-    for (name, key) in keys.iter().filter(|k| !k.0.is_empty()) {
-        let text_w = 7 * name.chars().count() as i32;
-        if x + 30 + text_w > width - 10 {
-            x = 90;
-            y += 18;
-        }
-        match key {
-            Key::Line(c, dashed) => {
-                if *dashed {
-                    area.draw(&PathElement::new(
-                        vec![(x, y + 6), (x + 8, y + 6)],
-                        c.stroke_width(2),
-                    ))?;
-                    area.draw(&PathElement::new(
-                        vec![(x + 13, y + 6), (x + 22, y + 6)],
-                        c.stroke_width(2),
-                    ))?;
-                } else {
+    for (r, row) in legend_layout(&names, width).iter().enumerate() {
+        let y = LEGEND_PAD_PX as i32 + (r as u32 * LEGEND_ROW_PX) as i32;
+        for &(x, i) in row {
+            let (name, key) = (&keys[i].0, &keys[i].1);
+            let dashed = |c: RGBColor| -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+                area.draw(&PathElement::new(
+                    vec![(x, y + 6), (x + 8, y + 6)],
+                    c.stroke_width(2),
+                ))?;
+                area.draw(&PathElement::new(
+                    vec![(x + 13, y + 6), (x + 22, y + 6)],
+                    c.stroke_width(2),
+                ))
+            };
+            match key {
+                Key::Line(c, true) => dashed(*c)?,
+                Key::Line(c, false) => area.draw(&PathElement::new(
+                    vec![(x, y + 6), (x + 22, y + 6)],
+                    c.stroke_width(2),
+                ))?,
+                Key::Marker(c) => area.draw(&Circle::new((x + 11, y + 6), 5, c.filled()))?,
+                Key::Triangle(c) => {
+                    area.draw(&TriangleMarker::new((x + 11, y + 6), 7, c.filled()))?
+                }
+                Key::LineMarker(c) => {
                     area.draw(&PathElement::new(
                         vec![(x, y + 6), (x + 22, y + 6)],
                         c.stroke_width(2),
                     ))?;
+                    area.draw(&Circle::new((x + 11, y + 6), 5, c.filled()))?;
                 }
+                Key::Area(c) => area.draw(&Rectangle::new(
+                    [(x, y), (x + 22, y + 12)],
+                    c.mix(0.3).filled(),
+                ))?,
+                Key::Reference => dashed(RGBColor(60, 60, 60))?,
             }
-            Key::Marker(c) => area.draw(&Circle::new((x + 11, y + 6), 5, c.filled()))?,
-            Key::Area(c) => area.draw(&Rectangle::new(
-                [(x, y), (x + 22, y + 12)],
-                c.mix(0.3).filled(),
-            ))?,
-            Key::Reference => area.draw(&PathElement::new(
-                vec![(x, y + 6), (x + 22, y + 6)],
-                RGBColor(60, 60, 60).stroke_width(2),
-            ))?,
+            area.draw(&Text::new(name.clone(), (x + 28, y), (FONT, 13)))?;
         }
-        area.draw(&Text::new(name.clone(), (x + 28, y), (FONT, 13)))?;
-        x += 28 + text_w + 22;
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use crate::error::{CliError, CliResult};
 use crate::output::{file_names, print_json, to_json, write_files};
-use crate::plot::Chart;
+use crate::plot::{Chart, Style};
 use levodose::compare::{compare, default_compounds, Comparison};
 use levodose::occupancy::Basis;
 use std::collections::BTreeMap;
@@ -192,10 +192,18 @@ fn chart(c: &Comparison) -> Chart {
             .filter(|r| r.compound == n)
             .map(|r| (r.sert_occupancy.average, r.net_occupancy.average))
             .collect();
-        ch = ch.line(n, pts.clone()).points(format!("{n} doses"), pts);
+        // One colour per compound for its line and its dose points.
+        ch = ch.series(n, pts, Style::LinePoints);
     }
-    ch = ch.dashed("equal occupancy", vec![(0.0, 0.0), (1.0, 1.0)]);
+    ch = ch.series(
+        "equal occupancy",
+        vec![(0.0, 0.0), (1.0, 1.0)],
+        Style::Reference,
+    );
     ch.y_range = Some((0.0, 1.0));
-    ch.note = Some(c.research_note.to_string());
+    ch.note = Some(format!(
+        "Points mark the compared doses. {}",
+        c.research_note
+    ));
     ch
 }

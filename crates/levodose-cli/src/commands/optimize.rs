@@ -542,7 +542,8 @@ fn pta_chart(o: &Optimization, curve: &PtaCurve) -> Chart {
     .line(format!("PTA every {CURVE_STEP_MG} mg"), pts)
     .points("on-label candidate", on);
     if !off.is_empty() {
-        ch = ch.points("OFF-LABEL candidate", off);
+        // A different shape as well as colour: distinct in greyscale and for colour-blind readers.
+        ch = ch.series("OFF-LABEL candidate", off, crate::plot::Style::Triangles);
     }
     ch.y_range = Some((0.0, 1.05));
     ch.integer_x = true;
@@ -558,8 +559,9 @@ fn pta_chart(o: &Optimization, curve: &PtaCurve) -> Chart {
         population_caption(o)
     ));
     ch.note = Some(format!(
-        "{} Population: {}, n = {}, seed {}.",
-        o.research_note, o.population, o.subjects, o.seed
+        "{} Population: {}.",
+        o.research_note,
+        population_caption(o)
     ));
     ch
 }
@@ -609,6 +611,10 @@ fn spread_chart(o: &Optimization) -> Chart {
         "Median and 5-95 % range of {metric} by dose; {}.",
         population_caption(o)
     ));
-    ch.note = Some(o.research_note.to_string());
+    ch.note = Some(format!(
+        "{} Population: {}.",
+        o.research_note,
+        population_caption(o)
+    ));
     ch
 }

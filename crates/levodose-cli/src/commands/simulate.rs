@@ -210,7 +210,8 @@ pub fn run(args: Args) -> CliResult {
             let files = if args.no_profile {
                 "summary.json (without the profile)"
             } else {
-                "report.html, profile.csv, summary.json, concentration.svg, occupancy.svg"
+                "report.html, profile.csv, summary.json, concentration.svg, concentration.png, \
+                 occupancy.svg, occupancy.png"
             };
             println!("\nWrote {files} to {}", dir.display());
         }
@@ -325,8 +326,12 @@ const DAYS_AXIS_AFTER_H: f64 = 72.0;
 
 /// The time axis: hours for short runs, days for long ones (28 days in hours is unreadable).
 fn time_axis(sim: &Simulation) -> (f64, &'static str) {
-    let end = sim.profile.last().map(|p| p.time_h).unwrap_or(0.0);
-    if end > DAYS_AXIS_AFTER_H {
+    time_axis_until(sim.profile.last().map(|p| p.time_h).unwrap_or(0.0))
+}
+
+/// The time axis for a profile ending at `end_h`: (hours per axis unit, axis label).
+pub(crate) fn time_axis_until(end_h: f64) -> (f64, &'static str) {
+    if end_h > DAYS_AXIS_AFTER_H {
         (24.0, "time (days)")
     } else {
         (1.0, "time (h)")
@@ -350,7 +355,7 @@ fn subject_caption(sc: &Scenario) -> String {
 }
 
 /// Dose marks with the amount written at each change of dose, so titration steps are labelled.
-fn dose_marks(sim: &Simulation, per: f64) -> Vec<(f64, String)> {
+pub(crate) fn dose_marks(sim: &Simulation, per: f64) -> Vec<(f64, String)> {
     let mut last = f64::NAN;
     sim.dose_events
         .iter()
@@ -421,27 +426,30 @@ fn charts(sim: &Simulation, sc: &Scenario, m: &Monograph) -> (Chart, Chart) {
     );
     occ.y_range = Some((0.0, 1.0));
     occ.vlines = doses;
-    if let Some(t) = &m.default_research_target {
-        if let Some(v) = t
-            .expression
-            .split_once(">=")
-            .and_then(|(_, level)| level.trim().parse::<f64>().ok())
-        {
-            occ.hlines.push((
-                v,
-                format!(
-                    "research target {} ({}, {})",
-                    t.expression, t.source, t.status
-                ),
-            ));
-        }
-    }
+    occ.hlines.extend(research_target_line(m));
     occ.caption = Some(format!(
         "NET and SERT occupancy from free plasma concentration; dashed line: the monograph's research target; {}.",
         subject_caption(sc)
     ));
     occ.note = Some("Kp,uu and in vitro K are assumptions: in vivo occupancy may be far lower (milnacipran PET).".into());
     (conc, occ)
+}
+
+/// The monograph's default research target as a reference line (level, legend label), when it is
+/// a lower bound on occupancy.
+pub(crate) fn research_target_line(m: &Monograph) -> Option<(f64, String)> {
+    let t = m.default_research_target.as_ref()?;
+    let v = t
+        .expression
+        .split_once(">=")
+        .and_then(|(_, level)| level.trim().parse::<f64>().ok())?;
+    Some((
+        v,
+        format!(
+            "research target {} ({}, {})",
+            t.expression, t.source, t.status
+        ),
+    ))
 }
 
 /// The HTML report document (for `--out` and `serve`).

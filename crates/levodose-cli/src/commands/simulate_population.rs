@@ -18,6 +18,7 @@ pub fn run(
 ) -> CliResult {
     let m = monograph;
     let sc = scenario;
+    let who = population_caption(&sc, crcl, args.parameters.is_some());
     let (subjects, opts) = match &args.parameters {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
@@ -119,13 +120,13 @@ pub fn run(
         if !pop.profile_bands.is_empty() {
             files.push((
                 "concentration.svg",
-                band_chart(&typical, &pop, Kind::Conc)
+                band_chart(&typical, &pop, &who, m, Kind::Conc)
                     .render_svg()?
                     .into_bytes(),
             ));
             files.push((
                 "occupancy.svg",
-                band_chart(&typical, &pop, Kind::Occ)
+                band_chart(&typical, &pop, &who, m, Kind::Occ)
                     .render_svg()?
                     .into_bytes(),
             ));
@@ -197,48 +198,89 @@ enum Kind {
     Occ,
 }
 
-fn band_chart(typical: &simulate::Simulation, pop: &PopulationSummary, kind: Kind) -> Chart {
+/// Renal function and co-medication of the simulated population, for figure notes and captions.
+fn population_caption(sc: &Scenario, crcl: Option<CrclChoice>, given: bool) -> String {
+    let renal = match crcl {
+        Some(CrclChoice::Value(v)) => format!("CrCl {v} mL/min for every subject"),
+        Some(CrclChoice::Range { min, max }) => format!("CrCl uniform on [{min}, {max}) mL/min"),
+        None if given => "as in the parameter file".to_string(),
+        None => "monograph default".to_string(),
+    };
+    let comed = if sc.subject.comedications.is_empty() {
+        "none".to_string()
+    } else {
+        sc.subject.comedications.join(", ")
+    };
+    format!("renal function: {renal}; co-medication: {comed}")
+}
+
+/// A population band chart: days for long runs, dose marks labelled at each dose change, the
+/// research target on the occupancy chart, and who was simulated (renal function and
+/// co-medication) in the footnote and caption.
+fn band_chart(
+    typical: &simulate::Simulation,
+    pop: &PopulationSummary,
+    who: &str,
+    m: &Monograph,
+    kind: Kind,
+) -> Chart {
     let b = &pop.profile_bands;
-    let x: Vec<f64> = b.iter().map(|p| p.time_h).collect();
-    let title = format!(
-        "{}: {} ({} subjects, median and 5-95 %)",
-        typical.compound, typical.regimen, pop.n
+    let (per, x_label) =
+        super::simulate::time_axis_until(b.last().map(|p| p.time_h).unwrap_or(0.0));
+    let x: Vec<f64> = b.iter().map(|p| p.time_h / per).collect();
+    let at = |f: fn(&levodose::population::BandPoint) -> f64| -> Vec<(f64, f64)> {
+        b.iter().map(|p| (p.time_h / per, f(p))).collect()
+    };
+    let (title, y_label) = match kind {
+        Kind::Conc => ("plasma concentration", "plasma concentration (ng/mL)"),
+        Kind::Occ => ("transporter occupancy", "transporter occupancy (fraction)"),
+    };
+    let mut ch = Chart::new(
+        format!(
+            "{}: {} {title} ({} subjects, median and 5-95 %)",
+            typical.compound, typical.regimen, pop.n
+        ),
+        x_label,
+        y_label,
     );
-    let mut ch = match kind {
-        Kind::Conc => Chart::new(title, "time (h)", "plasma concentration (ng/mL)")
+    ch = match kind {
+        Kind::Conc => ch
             .band(
                 "5-95 %",
                 x.clone(),
                 b.iter().map(|p| p.p05).collect(),
                 b.iter().map(|p| p.p95).collect(),
             )
-            .line("median", b.iter().map(|p| (p.time_h, p.p50)).collect()),
+            .line("median", at(|p| p.p50)),
         Kind::Occ => {
-            let mut c = Chart::new(title, "time (h)", "transporter occupancy (fraction)")
+            let mut c = ch
                 .band(
                     "NET 5-95 %",
                     x.clone(),
                     b.iter().map(|p| p.net_occupancy.p05).collect(),
                     b.iter().map(|p| p.net_occupancy.p95).collect(),
                 )
-                .line(
-                    "NET median",
-                    b.iter().map(|p| (p.time_h, p.net_occupancy.p50)).collect(),
-                )
+                .line("NET median", at(|p| p.net_occupancy.p50))
                 .band(
                     "SERT 5-95 %",
                     x.clone(),
                     b.iter().map(|p| p.sert_occupancy.p05).collect(),
                     b.iter().map(|p| p.sert_occupancy.p95).collect(),
                 )
-                .dashed(
-                    "SERT median",
-                    b.iter().map(|p| (p.time_h, p.sert_occupancy.p50)).collect(),
-                );
+                .dashed("SERT median", at(|p| p.sert_occupancy.p50));
             c.y_range = Some((0.0, 1.0));
+            c.hlines.extend(super::simulate::research_target_line(m));
             c
         }
     };
-    ch.note = Some(typical.research_note.to_string());
+    ch.vlines = super::simulate::dose_marks(typical, per);
+    ch.caption = Some(format!(
+        "Median and 5-95 % of {title} across {} subjects ({}); ticks mark doses; {who}.",
+        pop.n, pop.source
+    ));
+    ch.note = Some(format!(
+        "{} subjects; {who}. Ticks on the time axis mark doses. {}",
+        pop.n, typical.research_note
+    ));
     ch
 }

@@ -107,11 +107,9 @@ pub fn run(args: Args) -> CliResult {
                 .into_iter()
                 .map(|(n, s)| (n, s.into_bytes())),
         );
-        let refs: Vec<(&str, Vec<u8>)> =
-            files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
-        write_files(dir, &refs)?;
+        write_files(dir, &files)?;
         if !args.json {
-            println!("Wrote {} to {}\n", file_names(&refs), dir.display());
+            println!("Wrote {} to {}\n", file_names(&files), dir.display());
         }
     }
     if args.json {

@@ -13,9 +13,13 @@ const LEFT: f64 = 80.0;
 const RIGHT: f64 = 20.0;
 const TOP: f64 = 50.0;
 const BOTTOM: f64 = 90.0;
+/// Okabe & Ito (2008) colour-blind-safe palette, as in `crate::plot::PALETTE` (yellow omitted:
+/// too light for points on white).
 const COLOURS: [&str; 6] = [
-    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
 ];
+/// Approximate width of one character of 11 px DejaVu Sans, for wrapping group labels.
+const LABEL_CHAR_PX: f64 = 6.5;
 
 /// Every figure as (file name, SVG text).
 pub fn all(r: &StudyResult) -> Vec<(String, String)> {
@@ -114,13 +118,38 @@ fn y_axis(
     map
 }
 
-/// Group label under the axis, split at " + " onto two lines.
-fn x_label(s: &mut String, x: f64, y: f64, name: &str) {
-    let (a, b) = name
-        .split_once(" + ")
-        .map(|(a, b)| (a.to_string(), format!("+ {b}")))
-        .unwrap_or((name.to_string(), String::new()));
-    let _ = writeln!(s, "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\">{}</text><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>", esc(&a), y + 14.0, esc(&b));
+/// Group label under the axis, centred, wrapped at spaces to fit its slot (`slot` px wide) so
+/// neighbouring labels never run into each other and nothing is cut off.
+fn x_label(s: &mut String, x: f64, y: f64, name: &str, slot: f64) {
+    let max_chars = ((slot - 6.0) / LABEL_CHAR_PX).floor().max(6.0) as usize;
+    for (i, line) in wrap(name, max_chars).iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\">{}</text>",
+            y + 13.0 * i as f64,
+            esc(line)
+        );
+    }
+}
+
+/// Splits `text` into lines of at most `max_chars` characters at spaces (a longer word stays
+/// whole on its own line).
+fn wrap(text: &str, max_chars: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > max_chars {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 fn stars(p: f64) -> &'static str {
@@ -193,7 +222,7 @@ pub fn endpoint(name: &str, a: &EndpointAnalysis, values: &[Vec<f64>], control: 
         } else if g.group == control {
             let _ = writeln!(s, "<text x=\"{cx:.1}\" y=\"{}\" text-anchor=\"middle\" font-style=\"italic\">control</text>", TOP + 4.0);
         }
-        x_label(&mut s, cx, H - BOTTOM + 20.0, &g.group);
+        x_label(&mut s, cx, H - BOTTOM + 18.0, &g.group, slot);
     }
     let _ = writeln!(
         s,
@@ -209,7 +238,15 @@ pub fn endpoint(name: &str, a: &EndpointAnalysis, values: &[Vec<f64>], control: 
 /// qPCR fold change (2^-ddCt) with 95 % CI per group, one panel per target, log2 axis.
 pub fn qpcr(r: &StudyResult) -> String {
     let n = r.qpcr.0.len();
-    let pw = 420.0;
+    // Wide enough for each group's label (about 100 px) under its point.
+    let groups = r
+        .qpcr
+        .0
+        .iter()
+        .map(|(_, t)| t.groups.len())
+        .max()
+        .unwrap_or(1);
+    let pw = (LEFT + RIGHT + 100.0 * groups as f64).max(420.0);
     let w = pw * n as f64;
     let mut s = header("qPCR fold change vs calibrator (95 % CI, log2 axis)", w, H);
     for (p, (gene, t)) in r.qpcr.0.iter().enumerate() {
@@ -246,13 +283,7 @@ pub fn qpcr(r: &StudyResult) -> String {
                     COLOURS[i % COLOURS.len()]
                 );
             }
-            let short: String = g.group.chars().take(18).collect();
-            let _ = writeln!(
-                s,
-                "<text transform=\"translate({cx:.1},{}) rotate(30)\" font-size=\"10\">{}</text>",
-                H - BOTTOM + 14.0,
-                esc(&short)
-            );
+            x_label(&mut s, cx, H - BOTTOM + 18.0, &g.group, slot);
         }
     }
     s.push_str("</svg>\n");
@@ -304,13 +335,7 @@ pub fn locomotor(r: &StudyResult) -> String {
                 TOP + 4.0,
                 stars(pv)
             );
-            let short: String = l.group.chars().take(18).collect();
-            let _ = writeln!(
-                s,
-                "<text transform=\"translate({cx:.1},{}) rotate(30)\" font-size=\"10\">{}</text>",
-                H - BOTTOM + 14.0,
-                esc(&short)
-            );
+            x_label(&mut s, cx, H - BOTTOM + 18.0, &l.group, slot);
         }
     }
     s.push_str("</svg>\n");

@@ -9,7 +9,7 @@ pub(crate) mod plots;
 pub(crate) mod render;
 
 use crate::error::{CliError, CliResult};
-use crate::output::{ensure_dir, print_json, to_json, write_atomic};
+use crate::output::{ensure_dir, print_json, to_json, write_atomic, write_files, written_names};
 use input::Columns;
 use levodose::translate::measured::{self, AnimalValues, StudyUnits};
 use levodose::translate::{AnimalRoute, Species};
@@ -583,10 +583,7 @@ fn render_outputs(a: &Args, c: &Computed) -> CliResult {
         ));
     }
     if let Some(dir) = &a.out {
-        ensure_dir(dir)?;
-        for (name, bytes) in &files {
-            write_atomic(dir, name, bytes)?;
-        }
+        write_files(dir, &files)?;
     }
     if let (Some(path), Some(text)) = (&a.write_pk, &pk_toml) {
         write_file(path, text)?;
@@ -599,7 +596,11 @@ fn render_outputs(a: &Args, c: &Computed) -> CliResult {
         FormatArg::Text => {
             print!("{}", render::text(analysis, summary, s, units, data_name));
             if let Some(dir) = &a.out {
-                println!("\nWrote {} files to {}", files.len(), dir.display());
+                println!(
+                    "\nWrote {} files (each figure as SVG and PNG) to {}",
+                    written_names(files.iter().map(|f| f.0.as_str())).len(),
+                    dir.display()
+                );
             }
             if let Some(p) = &a.write_pk {
                 println!(

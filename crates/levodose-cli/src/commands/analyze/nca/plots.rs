@@ -47,29 +47,29 @@ pub fn linear(p: &Profile, r: &SubjectResult, units: &Units) -> Chart {
     c
 }
 
-/// log10 concentration with the lambda_z points and the fitted terminal line.
+/// Concentration on a log10 axis with the lambda_z points and the fitted terminal line. A log
+/// axis (rather than plotting log10 values on a linear axis) keeps the tick labels in the user's
+/// concentration unit; BLQ and zero samples cannot be shown on it and are left out.
 pub fn log(p: &Profile, r: &SubjectResult, units: &Units) -> Chart {
-    let data: Vec<(f64, f64)> = points(p)
-        .into_iter()
-        .filter(|&(_, c)| c > 0.0)
-        .map(|(t, c)| (t, c.log10()))
-        .collect();
+    let data: Vec<(f64, f64)> = points(p).into_iter().filter(|&(_, c)| c > 0.0).collect();
     let marked: Vec<(f64, f64)> = data
         .iter()
         .copied()
         .filter(|(t, _)| r.lambda_z_points.contains(t))
         .collect();
     let mut c = Chart::new(
-        format!("subject {}: log10 concentration", p.id),
+        format!("subject {}: concentration, log scale", p.id),
         format!("time ({})", units.time),
-        format!("log10 concentration ({})", units.conc),
+        format!("concentration ({}, log scale)", units.conc),
     )
     .line("observed", data.clone())
     .points("samples", data);
+    c.log_y = true;
     if let Some(f) = &r.lambda_z_fit {
+        // ln C = intercept - lambda_z * t
         let line = [f.lower, f.upper]
             .iter()
-            .map(|&t| (t, (f.intercept - f.lambda_z * t) / std::f64::consts::LN_10))
+            .map(|&t| (t, (f.intercept - f.lambda_z * t).exp()))
             .collect();
         c = c
             .points("lambda_z points", marked)
@@ -85,6 +85,10 @@ pub fn log(p: &Profile, r: &SubjectResult, units: &Units) -> Chart {
     c
 }
 
+/// Above this many subjects the spaghetti plot has no legend: it would need more rows than the
+/// figure has room for, and the per-subject plots name each subject.
+const SPAGHETTI_LEGEND_MAX: usize = 16;
+
 /// All subjects on one linear chart.
 pub fn spaghetti(profiles: &[Profile], units: &Units) -> Chart {
     let mut c = Chart::new(
@@ -92,8 +96,16 @@ pub fn spaghetti(profiles: &[Profile], units: &Units) -> Chart {
         format!("time ({})", units.time),
         format!("concentration ({})", units.conc),
     );
+    let named = profiles.len() <= SPAGHETTI_LEGEND_MAX;
     for p in profiles {
-        c = c.line(p.id.clone(), points(p));
+        let name = if named { p.id.clone() } else { String::new() };
+        c = c.line(name, points(p));
+    }
+    if !named {
+        c.note = Some(format!(
+            "one line per subject ({} subjects; see profile_<id>_linear for each)",
+            profiles.len()
+        ));
     }
     c
 }
