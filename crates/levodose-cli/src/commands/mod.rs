@@ -10,6 +10,7 @@ pub mod nonmem_out;
 pub mod optimize;
 pub mod serve;
 pub mod simulate;
+pub mod simulate_args;
 pub mod simulate_population;
 pub mod translate;
 pub mod trial;

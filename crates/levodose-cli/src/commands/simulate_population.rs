@@ -10,7 +10,7 @@ use levodose::population::{self, Covariate, PopulationSummary, RunOptions, Sampl
 use levodose::simulate::{self, Scenario};
 
 pub fn run(
-    args: &super::simulate::Args,
+    args: &super::simulate_args::Args,
     scenario: Scenario,
     monograph: &Monograph,
     targets: &[levodose::target::Target],

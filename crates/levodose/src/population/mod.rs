@@ -12,8 +12,8 @@ pub mod params_table;
 pub mod summary;
 pub mod variability;
 
+pub use crate::metric::SteadyMetrics;
 pub use covariates::{Covariate, CovariateSpec};
-pub use fast::SteadyMetrics;
 pub use params_table::{parse_parameters, ParameterTable};
 pub use summary::{stat, Stat};
 pub use variability::Omega;
@@ -393,7 +393,7 @@ pub fn steady_metrics(
             ) {
                 Ok(fast::steady_state(&s.params, occ, dose.amount_mg, tau_h))
             } else {
-                steady_state_out(&s.params, occ, dose, tau_h).map(|o| SteadyMetrics::from_exact(&o))
+                steady_state_out(&s.params, occ, dose, tau_h).map(|o| o.metrics)
             }
         })
         .collect()
@@ -535,7 +535,7 @@ pub fn simulate(
                         route: seg.route,
                         infusion_h: seg.infusion_h,
                     };
-                    SteadyMetrics::from_exact(&steady_state_out(&s.params, &occ, &dose, tau)?)
+                    steady_state_out(&s.params, &occ, &dose, tau)?.metrics
                 };
                 Some(m)
             }
