@@ -163,3 +163,51 @@ fn renal_class_and_crcl_range_for_populations() {
     assert_eq!(c, 2, "{e}");
     assert!(e.contains("ketoconazole d8-"), "{e}");
 }
+
+/// `--out` of a population run writes report.html beside summary.json, and the report shows
+/// the run's own numbers: the PTA and the steady-state median of summary.json (invariant: one
+/// result rendered twice), with both band figures inline.
+#[test]
+fn population_out_writes_report_html_with_the_summary_numbers() {
+    let dir = std::env::temp_dir().join(format!("levodose-pop-report-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (c, _, e) = run_env(
+        &[
+            "simulate",
+            "--regimen",
+            "80mg qd",
+            "--days",
+            "7",
+            "--subjects",
+            "200",
+            "--target",
+            "net_occupancy_trough>=0.5",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        "2",
+    );
+    assert_eq!(c, 0, "{e}");
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html written");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let pop = &v["population"];
+    let pta = pop["pta"].as_f64().expect("a target gives a PTA");
+    assert!(
+        html.contains(&format!("{:.1} % of 200 subjects", 100.0 * pta)),
+        "PTA {pta} not in the report"
+    );
+    let median = pop["metrics"]["cavg_ng_per_ml"]["p50"].as_f64().unwrap();
+    assert!(
+        html.contains(&format!("{median:.4}")),
+        "Cavg median {median}"
+    );
+    assert!(html.contains("Steady state (population percentiles)"));
+    assert_eq!(
+        html.matches("<svg").count(),
+        2,
+        "concentration and occupancy bands"
+    );
+    assert!(dir.join("concentration.svg").exists() && dir.join("occupancy.svg").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

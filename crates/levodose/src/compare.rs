@@ -160,7 +160,7 @@ pub fn compare(
             let (metabolites, with_met) = metabolite_steady_state(m, &p, &occ, dose, tau, basis)?;
             let (net_all, sert_all) = match &with_met {
                 Some((n, s)) => (*n, *s),
-                None => (ss.occupancy.net, ss.occupancy.sert),
+                None => (ss.metrics.net_occupancy(), ss.metrics.sert_occupancy()),
             };
             let pet = m
                 .pet_occupancy
@@ -188,12 +188,12 @@ pub fn compare(
                 display_name: m.compound.display_name.clone(),
                 dose_mg: dose,
                 tau_h: tau,
-                cmin_ng_per_ml: ss.cmin_ng_per_ml,
-                cavg_ng_per_ml: ss.cavg_ng_per_ml,
-                cmax_ng_per_ml: ss.cmax_ng_per_ml,
-                auc_tau_ng_h_per_ml: ss.auc_tau_ng_h_per_ml,
-                net_occupancy: ss.occupancy.net,
-                sert_occupancy: ss.occupancy.sert,
+                cmin_ng_per_ml: ss.metrics.cmin_ng_per_ml,
+                cavg_ng_per_ml: ss.metrics.cavg_ng_per_ml,
+                cmax_ng_per_ml: ss.metrics.cmax_ng_per_ml,
+                auc_tau_ng_h_per_ml: ss.metrics.auc_tau_ng_h_per_ml,
+                net_occupancy: ss.metrics.net_occupancy(),
+                sert_occupancy: ss.metrics.sert_occupancy(),
                 net_sert_balance: net_all.average / sert_all.average,
                 net_k_nm: occ.net_k_nm,
                 sert_k_nm: occ.sert_k_nm,

@@ -3,6 +3,9 @@
 //! (`net-occupancy-trough`) spellings, in any case, are accepted as aliases, and the caller
 //! reports a note so the user learns the canonical name that every output prints.
 
+use crate::occupancy::OccupancySummary;
+use serde::Serialize;
+
 /// The canonical spelling of a metric name: lower case, `.` and `-` written as `_`.
 pub fn canonical(text: &str) -> String {
     text.trim().to_ascii_lowercase().replace(['.', '-'], "_")
@@ -57,5 +60,89 @@ mod tests {
             .len(),
             1
         );
+    }
+}
+
+/// Steady-state metrics of one subject at one dose and interval: the one struct for them.
+/// Field names are the canonical metric names (`NAMES`) that targets, percentiles and every
+/// JSON output use; `simulate::SteadyStateOut` wraps it with the dose and interval and prints
+/// the occupancies nested (`occupancy.net.trough`), as its JSON always has.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct SteadyMetrics {
+    pub cmax_ng_per_ml: f64,
+    pub tmax_h: f64,
+    pub cmin_ng_per_ml: f64,
+    pub cavg_ng_per_ml: f64,
+    pub auc_tau_ng_h_per_ml: f64,
+    pub accumulation_ratio: f64,
+    pub time_to_90pct_h: f64,
+    pub net_occupancy_trough: f64,
+    pub net_occupancy_peak: f64,
+    pub net_occupancy_average: f64,
+    pub sert_occupancy_trough: f64,
+    pub sert_occupancy_peak: f64,
+    pub sert_occupancy_average: f64,
+}
+
+impl SteadyMetrics {
+    /// Metric names, in output order.
+    pub const NAMES: [&'static str; 13] = [
+        "cmax_ng_per_ml",
+        "tmax_h",
+        "cmin_ng_per_ml",
+        "cavg_ng_per_ml",
+        "auc_tau_ng_h_per_ml",
+        "accumulation_ratio",
+        "time_to_90pct_h",
+        "net_occupancy_trough",
+        "net_occupancy_peak",
+        "net_occupancy_average",
+        "sert_occupancy_trough",
+        "sert_occupancy_peak",
+        "sert_occupancy_average",
+    ];
+
+    pub fn values(&self) -> [f64; 13] {
+        [
+            self.cmax_ng_per_ml,
+            self.tmax_h,
+            self.cmin_ng_per_ml,
+            self.cavg_ng_per_ml,
+            self.auc_tau_ng_h_per_ml,
+            self.accumulation_ratio,
+            self.time_to_90pct_h,
+            self.net_occupancy_trough,
+            self.net_occupancy_peak,
+            self.net_occupancy_average,
+            self.sert_occupancy_trough,
+            self.sert_occupancy_peak,
+            self.sert_occupancy_average,
+        ]
+    }
+
+    /// NET occupancy over the interval (trough, peak, time average).
+    pub fn net_occupancy(&self) -> OccupancySummary {
+        OccupancySummary {
+            trough: self.net_occupancy_trough,
+            peak: self.net_occupancy_peak,
+            average: self.net_occupancy_average,
+        }
+    }
+
+    /// SERT occupancy over the interval (trough, peak, time average).
+    pub fn sert_occupancy(&self) -> OccupancySummary {
+        OccupancySummary {
+            trough: self.sert_occupancy_trough,
+            peak: self.sert_occupancy_peak,
+            average: self.sert_occupancy_average,
+        }
+    }
+
+    /// A metric by name (`NAMES`).
+    pub fn get(&self, name: &str) -> Option<f64> {
+        Self::NAMES
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| self.values()[i])
     }
 }

@@ -156,8 +156,21 @@ fn label_crcl(spec: &OptimizeSpec) -> Result<Option<f64>> {
     }
 }
 
-/// Runs the optimisation.
+/// Runs the optimisation in named steps: validate the request, resolve what every candidate
+/// shares (targets, label cap, population, occupancy model), evaluate each candidate dose, and
+/// summarise (recommendation, findings, notes).
 pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
+    let doses = validate(m, spec)?;
+    let ctx = resolve(m, spec)?;
+    let evaluated = doses
+        .iter()
+        .map(|&dose| evaluate(m, spec, &ctx, dose))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(summarise(m, spec, ctx, evaluated))
+}
+
+/// Checks the request's ranges; returns the candidate doses, sorted and without duplicates.
+fn validate(m: &Monograph, spec: &OptimizeSpec) -> Result<Vec<f64>> {
     check_range("pta", spec.pta, 0.01, 1.0, "")?;
     if spec.subjects == 0 || spec.subjects > population::MAX_SUBJECTS {
         return Err(Error::input(
@@ -169,7 +182,6 @@ pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
             ),
         ));
     }
-    let label_crcl = label_crcl(spec)?;
     let mut doses = spec
         .doses_mg
         .clone()
@@ -182,32 +194,58 @@ pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
     }
     doses.sort_by(f64::total_cmp);
     doses.dedup();
+    Ok(doses)
+}
 
-    let (target_texts, target_basis) = if spec.targets.is_empty() {
-        let t = m.default_research_target.as_ref().ok_or_else(|| {
-            Error::input(
-                "target",
-                format!(
-                    "the {} monograph has no default research target; give --target",
-                    m.compound.name
-                ),
-            )
-        })?;
-        (
-            vec![t.expression.clone()],
-            format!(
-                "no target given: the monograph's default research target {} ({}, {}): {}",
-                t.expression, t.source, t.status, t.note
-            ),
-        )
-    } else {
-        (
+/// What every candidate shares: the targets, the label cap, the sampled population (common
+/// random numbers), the occupancy model and the exposure factor of this population.
+struct Resolved {
+    label_crcl: Option<f64>,
+    target_texts: Vec<String>,
+    target_basis: String,
+    targets: Vec<Target>,
+    comeds: Vec<interactions::ResolvedComed>,
+    cap_mg: Option<f64>,
+    cap_reason: String,
+    label_src: String,
+    sample: SampleSpec,
+    subjects: Vec<population::Individual>,
+    occ: OccupancyModel,
+    tau_h: f64,
+    rule: Option<TitrationRule>,
+    exposure_factor: f64,
+}
+
+/// The targets to reach: the user's, or the monograph's default research target with its basis.
+fn resolve_targets(m: &Monograph, spec: &OptimizeSpec) -> Result<(Vec<String>, String)> {
+    if !spec.targets.is_empty() {
+        return Ok((
             spec.targets.clone(),
             "targets given by the user".to_string(),
+        ));
+    }
+    let t = m.default_research_target.as_ref().ok_or_else(|| {
+        Error::input(
+            "target",
+            format!(
+                "the {} monograph has no default research target; give --target",
+                m.compound.name
+            ),
         )
-    };
-    let targets = crate::target::parse_all(&target_texts)?;
+    })?;
+    Ok((
+        vec![t.expression.clone()],
+        format!(
+            "no target given: the monograph's default research target {} ({}, {}): {}",
+            t.expression, t.source, t.status, t.note
+        ),
+    ))
+}
 
+fn resolve(m: &Monograph, spec: &OptimizeSpec) -> Result<Resolved> {
+    let label_crcl = label_crcl(spec)?;
+    let (target_texts, target_basis) = resolve_targets(m, spec)?;
+    let targets = crate::target::parse_all(&target_texts)?;
     let comeds = interactions::resolve(m, &spec.comedications)?;
     let cap = label::dose_cap(m, label_crcl, &comeds);
     let (cap_mg, cap_reason) = match (&m.label, &cap) {
@@ -226,7 +264,6 @@ pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
         .as_ref()
         .map(|l| l.source.clone())
         .unwrap_or_default();
-
     let mut sample = SampleSpec::from_monograph(m, spec.subjects, spec.seed)?;
     if let Some(c) = spec.crcl_ml_per_min {
         sample.covariates.crcl_ml_per_min = Covariate::Fixed { value: c };
@@ -237,186 +274,216 @@ pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
     sample.comedications = spec.comedications.clone();
     let subjects = population::sample(m, &sample)?;
     let occ = OccupancyModel::from_monograph(m, spec.basis, None, None)?;
-    let tau = m.compound.usual_tau_h.value;
-    let rule = m.label.as_ref().map(TitrationRule::from_label);
     let r = interactions::combined_activity(&comeds);
     let exposure_factor = 1.0 / checked_clearance_factor(m, label_crcl, r)?;
+    Ok(Resolved {
+        label_crcl,
+        target_texts,
+        target_basis,
+        targets,
+        comeds,
+        cap_mg,
+        cap_reason,
+        label_src,
+        sample,
+        subjects,
+        occ,
+        tau_h: m.compound.usual_tau_h.value,
+        rule: m.label.as_ref().map(TitrationRule::from_label),
+        exposure_factor,
+    })
+}
 
-    let mut candidates = Vec::new();
-    let mut medians_t90 = Vec::new();
-    for &dose in &doses {
-        let ev = DoseEvent {
-            time_h: 0.0,
-            amount_mg: dose,
-            route: Route::Po,
-            infusion_h: None,
-        };
-        let steady: Vec<SteadyMetrics> = population::steady_metrics(&subjects, &occ, &ev, tau)?;
-        let pta = population::summary::share(steady.iter().map(|s| all_hold(&targets, s)));
-        let col = |name: &str| -> Vec<f64> {
-            steady
-                .iter()
-                .map(|s| s.get(name).unwrap_or(f64::NAN))
-                .collect()
-        };
-        let metrics: BTreeMap<String, Stat> = SteadyMetrics::NAMES
+/// One candidate dose: PTA and metric percentiles over the population, label conformity and
+/// findings, adverse events; with the median time to 90 % of steady state (h).
+fn evaluate(
+    m: &Monograph,
+    spec: &OptimizeSpec,
+    ctx: &Resolved,
+    dose: f64,
+) -> Result<(Candidate, f64)> {
+    let ev = DoseEvent {
+        time_h: 0.0,
+        amount_mg: dose,
+        route: Route::Po,
+        infusion_h: None,
+    };
+    let steady: Vec<SteadyMetrics> =
+        population::steady_metrics(&ctx.subjects, &ctx.occ, &ev, ctx.tau_h)?;
+    let pta = population::summary::share(steady.iter().map(|s| all_hold(&ctx.targets, s)));
+    let col = |name: &str| -> Vec<f64> {
+        steady
             .iter()
-            .map(|n| (n.to_string(), stat(&col(n))))
-            .collect();
-        let target_metrics: BTreeMap<String, Stat> = targets
-            .iter()
-            .map(|t| (t.metric.clone(), metrics[&t.metric]))
-            .collect();
-        medians_t90.push(metrics["time_to_90pct_h"].p50);
-        let regimen = format!("{dose}mg po qd");
-        let mut findings = Vec::new();
-        let label_conform = cap_mg.is_some_and(|c| dose <= c + 1e-9) || m.label.is_none();
-        if !label_conform {
-            let why = if cap_mg.is_some() {
-                format!(
-                    "above the label cap of {} mg for this population ({cap_reason})",
-                    cap_mg.unwrap_or(0.0)
-                )
-            } else {
-                cap_reason.clone()
-            };
-            if spec.allow_off_label {
-                findings.push(Finding::new(
-                    "off_label_dose",
-                    Severity::Error,
-                    format!("{dose} mg once daily is off-label: {why}"),
-                    label_src.clone(),
-                ));
-            } else {
-                findings.push(Finding::new(
-                    "above_label_cap",
-                    Severity::Warning,
-                    format!("{dose} mg once daily is {why}; not eligible for the recommendation (use --allow-off-label to consider it)"),
-                    label_src.clone(),
-                ));
-            }
-        }
-        if let Some(rule) = &rule {
-            let reg = Regimen::titration(rule, dose);
-            let ctx = LabelContext {
-                species: "human",
-                crcl_ml_per_min: label_crcl,
-                comedications: &comeds,
-                resolve: ResolveContext {
-                    weight_kg: None,
-                    molar_mass_base: m.compound.molar_mass_base_g_per_mol.value,
-                    molar_mass_salt: m.salt_molar_mass(),
-                    days: 365,
-                },
-            };
-            for f in label::check(m, &reg, &ctx) {
-                if !findings.iter().any(|g: &Finding| g.message == f.message)
-                    && f.code != "stopped_without_taper"
-                {
-                    findings.push(f);
-                }
-            }
-        }
-        let adverse_events = safety::at_dose(m, dose * exposure_factor);
-        if let Some(s) = &adverse_events {
-            let mut sources: Vec<&str> = s
-                .adverse_events
-                .iter()
-                .chain(&s.vital_signs)
-                .filter(|e| e.extrapolated)
-                .map(|e| e.source.as_str())
-                .collect();
-            sources.sort_unstable();
-            sources.dedup();
-            if !sources.is_empty() {
-                findings.push(Finding::new(
-                    "safety_extrapolated",
-                    Severity::Warning,
-                    format!("adverse-event and vital-sign estimates at {:.0} mg (exposure-equivalent) extrapolate beyond the studied doses", s.dose_mg),
-                    sources.join(", "),
-                ));
-            }
-        }
-        candidates.push(Candidate {
-            dose_mg: dose,
-            regimen,
-            pta,
-            label_conform,
-            target_metrics,
-            metrics,
-            adverse_events,
-            findings,
-        });
-    }
-
-    let eligible = |c: &Candidate| c.label_conform || spec.allow_off_label;
-    let chosen = candidates
+            .map(|s| s.get(name).unwrap_or(f64::NAN))
+            .collect()
+    };
+    let metrics: BTreeMap<String, Stat> = SteadyMetrics::NAMES
         .iter()
-        .position(|c| eligible(c) && c.pta >= spec.pta);
-    let mut findings = Vec::new();
-    let target_text = target_texts.join(" and ");
-    let mut closest_dose_mg = None;
-    let (recommendation, message) = match chosen {
-        Some(i) => {
-            let c = &candidates[i];
-            let (titration, start_day) = match &rule {
-                Some(rule) => {
-                    let reg = Regimen::titration(rule, c.dose_mg);
-                    let start = reg.maintenance().map(|s| s.days.start).unwrap_or(1);
-                    (reg.to_string(), start)
-                }
-                None => (format!("{}mg po qd d1-", c.dose_mg), 1),
-            };
-            let days = (start_day - 1) as f64 + medians_t90[i] / 24.0;
-            let msg = format!(
-                "lowest dose with PTA >= {} for {target_text}: {} mg once daily (PTA {:.3}); titration: {titration}; about {:.1} days to 90 % of steady state",
-                spec.pta, c.dose_mg, c.pta, days
-            );
-            (
-                Some(Recommendation {
-                    dose_mg: c.dose_mg,
-                    regimen: c.regimen.clone(),
-                    pta: c.pta,
-                    titration,
-                    days_to_steady_state: days,
-                }),
-                msg,
+        .map(|n| (n.to_string(), stat(&col(n))))
+        .collect();
+    let target_metrics: BTreeMap<String, Stat> = ctx
+        .targets
+        .iter()
+        .map(|t| (t.metric.clone(), metrics[&t.metric]))
+        .collect();
+    let median_t90_h = metrics["time_to_90pct_h"].p50;
+    let label_conform = ctx.cap_mg.is_some_and(|c| dose <= c + 1e-9) || m.label.is_none();
+    let mut findings = cap_findings(spec, ctx, dose, label_conform);
+    for f in titration_findings(m, ctx, dose) {
+        if !findings.iter().any(|g: &Finding| g.message == f.message) {
+            findings.push(f);
+        }
+    }
+    let adverse_events = safety::at_dose(m, dose * ctx.exposure_factor);
+    findings.extend(adverse_events.as_ref().and_then(extrapolation_finding));
+    let candidate = Candidate {
+        dose_mg: dose,
+        regimen: format!("{dose}mg po qd"),
+        pta,
+        label_conform,
+        target_metrics,
+        metrics,
+        adverse_events,
+        findings,
+    };
+    Ok((candidate, median_t90_h))
+}
+
+/// The finding of a dose above this population's label cap (an error when off-label doses are
+/// allowed, a warning that excludes the dose otherwise).
+fn cap_findings(spec: &OptimizeSpec, ctx: &Resolved, dose: f64, conform: bool) -> Vec<Finding> {
+    if conform {
+        return Vec::new();
+    }
+    let why = match ctx.cap_mg {
+        Some(cap) => format!(
+            "above the label cap of {cap} mg for this population ({})",
+            ctx.cap_reason
+        ),
+        None => ctx.cap_reason.clone(),
+    };
+    vec![if spec.allow_off_label {
+        Finding::new(
+            "off_label_dose",
+            Severity::Error,
+            format!("{dose} mg once daily is off-label: {why}"),
+            ctx.label_src.clone(),
+        )
+    } else {
+        Finding::new(
+            "above_label_cap",
+            Severity::Warning,
+            format!("{dose} mg once daily is {why}; not eligible for the recommendation (use --allow-off-label to consider it)"),
+            ctx.label_src.clone(),
+        )
+    }]
+}
+
+/// The label's findings on the titration to `dose` (every segment's caps and steps). The
+/// titration ends in open-ended maintenance, so "stopped without taper" does not apply.
+fn titration_findings(m: &Monograph, ctx: &Resolved, dose: f64) -> Vec<Finding> {
+    let Some(rule) = &ctx.rule else {
+        return Vec::new();
+    };
+    let reg = Regimen::titration(rule, dose);
+    // The label rules read each segment's amount, not the horizon: resolving up to the day the
+    // maintenance starts covers every segment (no study-length convention is involved).
+    let days = reg.maintenance().map(|s| s.days.start).unwrap_or(1);
+    let lc = LabelContext {
+        species: "human",
+        crcl_ml_per_min: ctx.label_crcl,
+        comedications: &ctx.comeds,
+        resolve: ResolveContext {
+            weight_kg: None,
+            molar_mass_base: m.compound.molar_mass_base_g_per_mol.value,
+            molar_mass_salt: m.salt_molar_mass(),
+            days,
+        },
+    };
+    label::check(m, &reg, &lc)
+        .into_iter()
+        .filter(|f| f.code != "stopped_without_taper")
+        .collect()
+}
+
+/// A warning when any adverse-event or vital-sign estimate at this dose extrapolates.
+fn extrapolation_finding(s: &SafetyAtDose) -> Option<Finding> {
+    let mut sources: Vec<&str> = s
+        .adverse_events
+        .iter()
+        .chain(&s.vital_signs)
+        .filter(|e| e.extrapolated)
+        .map(|e| e.source.as_str())
+        .collect();
+    sources.sort_unstable();
+    sources.dedup();
+    (!sources.is_empty()).then(|| {
+        Finding::new(
+            "safety_extrapolated",
+            Severity::Warning,
+            format!("adverse-event and vital-sign estimates at {:.0} mg (exposure-equivalent) extrapolate beyond the studied doses", s.dose_mg),
+            sources.join(", "),
+        )
+    })
+}
+
+/// The lowest eligible dose reaching the required PTA, or the closest one; with the message.
+fn recommend(
+    spec: &OptimizeSpec,
+    ctx: &Resolved,
+    candidates: &[Candidate],
+    medians_t90_h: &[f64],
+) -> (Option<Recommendation>, Option<f64>, String) {
+    let eligible = |c: &Candidate| c.label_conform || spec.allow_off_label;
+    let target_text = ctx.target_texts.join(" and ");
+    if let Some(i) = candidates
+        .iter()
+        .position(|c| eligible(c) && c.pta >= spec.pta)
+    {
+        let c = &candidates[i];
+        let (titration, start_day) = match &ctx.rule {
+            Some(rule) => {
+                let reg = Regimen::titration(rule, c.dose_mg);
+                let start = reg.maintenance().map(|s| s.days.start).unwrap_or(1);
+                (reg.to_string(), start)
+            }
+            None => (format!("{}mg po qd d1-", c.dose_mg), 1),
+        };
+        let days = (start_day - 1) as f64 + medians_t90_h[i] / 24.0;
+        let msg = format!(
+            "lowest dose with PTA >= {} for {target_text}: {} mg once daily (PTA {:.3}); titration: {titration}; about {:.1} days to 90 % of steady state",
+            spec.pta, c.dose_mg, c.pta, days
+        );
+        let rec = Recommendation {
+            dose_mg: c.dose_mg,
+            regimen: c.regimen.clone(),
+            pta: c.pta,
+            titration,
+            days_to_steady_state: days,
+        };
+        return (Some(rec), None, msg);
+    }
+    let closest = closest_to_target(candidates, &ctx.targets, eligible);
+    let msg = match closest {
+        Some(b) => {
+            let t = &ctx.targets[0];
+            format!(
+                "no eligible dose qualifies: none reaches PTA >= {} for {target_text}. Closest to the target: {} mg once daily (PTA {:.3}, median {} {:.4}). No dose is recommended",
+                spec.pta, b.dose_mg, b.pta, t.metric, b.target_metrics[&t.metric].p50
             )
         }
-        None => {
-            let closest = closest_to_target(&candidates, &targets, eligible);
-            closest_dose_mg = closest.map(|c| c.dose_mg);
-            let msg = match closest {
-                Some(b) => {
-                    let t = &targets[0];
-                    format!(
-                        "no eligible dose qualifies: none reaches PTA >= {} for {target_text}. Closest to the target: {} mg once daily (PTA {:.3}, median {} {:.4}). No dose is recommended",
-                        spec.pta, b.dose_mg, b.pta, t.metric, b.target_metrics[&t.metric].p50
-                    )
-                }
-                None => format!("no candidate dose is within the label for this population ({cap_reason}); no dose is recommended"),
-            };
-            findings.push(Finding::new(
-                "target_not_reached",
-                Severity::Warning,
-                msg.clone(),
-                "LEVODOSE",
-            ));
-            (None, msg)
-        }
+        None => format!(
+            "no candidate dose is within the label for this population ({}); no dose is recommended",
+            ctx.cap_reason
+        ),
     };
-    if m.label.is_some() && spec.doses_mg.is_none() {
-        if let Some(l) = &m.label {
-            findings.push(Finding::new(
-                "start_dose_only",
-                Severity::Info,
-                format!("{} mg is the label's starting dose ({} days), not a maintenance dose, so it is not a candidate", l.start_dose_mg.value, l.start_days.value),
-                l.start_dose_mg.source.clone(),
-            ));
-        }
-    }
+    (None, closest.map(|c| c.dose_mg), msg)
+}
+
+/// What the numbers rest on: population, PTA definition, occupancy basis, CrCl range, exposure.
+fn notes(spec: &OptimizeSpec, ctx: &Resolved) -> Vec<String> {
     let mut notes = vec![
-        format!("population: {} subjects, seed {}, {}", spec.subjects, spec.seed, sample.covariates.note),
+        format!("population: {} subjects, seed {}, {}", spec.subjects, spec.seed, ctx.sample.covariates.note),
         "PTA: share of subjects meeting every target at steady state (closed-form one-compartment steady state per subject)".into(),
         format!(
             "occupancy basis {}: Ki-based occupancies are upper bounds (milnacipran PET occupancy is far below free-plasma predictions)",
@@ -429,32 +496,63 @@ pub fn optimize(m: &Monograph, spec: &OptimizeSpec) -> Result<Optimization> {
             "CrCl uniform on [{min}, {max}) mL/min; the label cap and the adverse-event exposure are taken at the lowest CrCl of the range ({min} mL/min), so the recommendation is label-conform for every subject"
         ));
     }
-    if (exposure_factor - 1.0).abs() > 1e-9 {
+    if (ctx.exposure_factor - 1.0).abs() > 1e-9 {
         notes.push(format!(
             "adverse events are evaluated at the exposure-equivalent dose (dose x {:.2}, the AUC ratio of this population's typical subject), assuming they follow exposure",
-            exposure_factor
+            ctx.exposure_factor
         ));
     }
-    Ok(Optimization {
+    notes
+}
+
+/// The result: recommendation or closest dose, run-level findings and notes.
+fn summarise(
+    m: &Monograph,
+    spec: &OptimizeSpec,
+    ctx: Resolved,
+    evaluated: Vec<(Candidate, f64)>,
+) -> Optimization {
+    let (candidates, medians_t90_h): (Vec<Candidate>, Vec<f64>) = evaluated.into_iter().unzip();
+    let (recommendation, closest_dose_mg, message) =
+        recommend(spec, &ctx, &candidates, &medians_t90_h);
+    let mut findings = Vec::new();
+    if recommendation.is_none() {
+        findings.push(Finding::new(
+            "target_not_reached",
+            Severity::Warning,
+            message.clone(),
+            "LEVODOSE",
+        ));
+    }
+    if let (Some(l), None) = (&m.label, &spec.doses_mg) {
+        findings.push(Finding::new(
+            "start_dose_only",
+            Severity::Info,
+            format!("{} mg is the label's starting dose ({} days), not a maintenance dose, so it is not a candidate", l.start_dose_mg.value, l.start_days.value),
+            l.start_dose_mg.source.clone(),
+        ));
+    }
+    let notes = notes(spec, &ctx);
+    Optimization {
         compound: m.compound.name.clone(),
         research_note: crate::RESEARCH_USE_NOTE,
-        population: sample.covariates.name.clone(),
+        population: ctx.sample.covariates.name.clone(),
         subjects: spec.subjects,
         seed: spec.seed,
         occupancy_basis: spec.basis,
         crcl_ml_per_min: spec.crcl_ml_per_min,
         crcl_range_ml_per_min: spec.crcl_range_ml_per_min,
         comedications: spec.comedications.clone(),
-        targets: targets.iter().map(Target::to_string).collect(),
-        target_basis,
+        targets: ctx.targets.iter().map(Target::to_string).collect(),
+        target_basis: ctx.target_basis,
         pta_required: spec.pta,
-        label_cap_mg: cap_mg,
-        label_cap_reason: cap_reason,
+        label_cap_mg: ctx.cap_mg,
+        label_cap_reason: ctx.cap_reason,
         recommendation,
         closest_dose_mg,
         message,
         candidates,
         findings,
         notes,
-    })
+    }
 }

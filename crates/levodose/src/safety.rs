@@ -11,7 +11,7 @@
 //! straight line through placebo and that dose. Doses above the highest or below the lowest
 //! studied active dose are flagged as extrapolations.
 
-use crate::monograph::{DoseTable, Monograph};
+use crate::monograph::{DoseTable, Monograph, PooledRate};
 use serde::Serialize;
 
 /// Points of the log grid of ED50 over the studied dose range (a numerical setting).
@@ -192,6 +192,61 @@ pub struct SafetyAtDose {
     pub adverse_events: Vec<Estimate>,
     pub vital_signs: Vec<Estimate>,
     pub discontinuation_for_ae: Option<Estimate>,
+    /// Reactions known only as a pool over a dose range: the pooled rate is reported as it was
+    /// published, the same at every dose of the range, never turned into a per-dose estimate.
+    pub pooled_adverse_reactions: Vec<PooledEstimate>,
+}
+
+/// A pooled adverse-reaction rate beside a dose: what the pool says, and whether the dose lies
+/// within the pooled dose range (outside it the pool says nothing about the dose).
+#[derive(Debug, Clone, Serialize)]
+pub struct PooledEstimate {
+    pub name: String,
+    pub population: String,
+    pub unit: &'static str,
+    pub dose_range_mg: [f64; 2],
+    /// Pooled incidence on the active doses (%), events / n.
+    pub pooled_active: f64,
+    /// Pooled incidence on placebo (%).
+    pub pooled_placebo: f64,
+    pub above_placebo: f64,
+    /// The dose lies within the pooled dose range.
+    pub dose_in_range: bool,
+    pub rests_on: String,
+    pub source: String,
+}
+
+/// The pooled rate as published, judged against `dose_mg` only for being inside the range.
+fn pooled(t: &PooledRate, dose_mg: f64) -> PooledEstimate {
+    let pct = |e: u32, n: u32| 100.0 * e as f64 / n.max(1) as f64;
+    let (active, placebo) = (
+        pct(t.active_events, t.active_n),
+        pct(t.placebo_events, t.placebo_n),
+    );
+    let [lo, hi] = t.dose_range_mg;
+    let dose_in_range = dose_mg >= lo - 1e-9 && dose_mg <= hi + 1e-9;
+    let mut rests_on = format!(
+        "{}: {}/{} on {lo}-{hi} mg vs {}/{} on placebo, pooled over doses (not dose-resolved: the same rate at every dose of the range)",
+        t.source, t.active_events, t.active_n, t.placebo_events, t.placebo_n
+    );
+    if !t.note.is_empty() {
+        rests_on.push_str(&format!("; {}", t.note));
+    }
+    if !dose_in_range {
+        rests_on.push_str(&format!("; {dose_mg} mg lies OUTSIDE the pooled range"));
+    }
+    PooledEstimate {
+        name: t.name.clone(),
+        population: t.population.clone(),
+        unit: "%",
+        dose_range_mg: t.dose_range_mg,
+        pooled_active: active,
+        pooled_placebo: placebo,
+        above_placebo: active - placebo,
+        dose_in_range,
+        rests_on,
+        source: t.source.clone(),
+    }
 }
 
 fn estimate(m: &Monograph, t: &DoseTable, dose_mg: f64) -> Estimate {
@@ -281,5 +336,10 @@ pub fn at_dose(m: &Monograph, dose_mg: f64) -> Option<SafetyAtDose> {
             .map(|t| estimate(m, t, dose_mg))
             .collect(),
         discontinuation_for_ae: Some(estimate(m, &s.discontinuation_for_ae, dose_mg)),
+        pooled_adverse_reactions: s
+            .pooled_adverse_reactions
+            .iter()
+            .map(|t| pooled(t, dose_mg))
+            .collect(),
     })
 }

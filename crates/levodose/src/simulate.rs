@@ -4,6 +4,7 @@
 use crate::error::{check_range, Error, Result};
 use crate::finding::Finding;
 use crate::label::{self, LabelContext};
+use crate::metric::SteadyMetrics;
 use crate::monograph::Monograph;
 use crate::occupancy::{Basis, OccupancyModel, OccupancySummary};
 use crate::pk::{
@@ -152,18 +153,53 @@ pub struct LastInterval {
     pub occupancy: Occupancies,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Steady state of the maintenance dose: the dose and interval with its metrics.
+/// The metrics are the one `metric::SteadyMetrics`; the JSON keeps the shape `summary.steady_state`
+/// has always had (flat exposure fields, occupancies nested as `occupancy.net.trough`).
+#[derive(Debug, Clone)]
 pub struct SteadyStateOut {
     pub dose_mg: f64,
     pub tau_h: f64,
-    pub cmax_ng_per_ml: f64,
-    pub tmax_h: f64,
-    pub cmin_ng_per_ml: f64,
-    pub cavg_ng_per_ml: f64,
-    pub auc_tau_ng_h_per_ml: f64,
-    pub accumulation_ratio: f64,
-    pub time_to_90pct_h: f64,
-    pub occupancy: Occupancies,
+    pub metrics: SteadyMetrics,
+}
+
+impl Serialize for SteadyStateOut {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        /// The JSON view: field order and names of the documented interface (DESIGN.md §5).
+        #[derive(Serialize)]
+        struct View {
+            dose_mg: f64,
+            tau_h: f64,
+            cmax_ng_per_ml: f64,
+            tmax_h: f64,
+            cmin_ng_per_ml: f64,
+            cavg_ng_per_ml: f64,
+            auc_tau_ng_h_per_ml: f64,
+            accumulation_ratio: f64,
+            time_to_90pct_h: f64,
+            occupancy: Occupancies,
+        }
+        let m = &self.metrics;
+        View {
+            dose_mg: self.dose_mg,
+            tau_h: self.tau_h,
+            cmax_ng_per_ml: m.cmax_ng_per_ml,
+            tmax_h: m.tmax_h,
+            cmin_ng_per_ml: m.cmin_ng_per_ml,
+            cavg_ng_per_ml: m.cavg_ng_per_ml,
+            auc_tau_ng_h_per_ml: m.auc_tau_ng_h_per_ml,
+            accumulation_ratio: m.accumulation_ratio,
+            time_to_90pct_h: m.time_to_90pct_h,
+            occupancy: Occupancies {
+                net: m.net_occupancy(),
+                sert: m.sert_occupancy(),
+            },
+        }
+        .serialize(serializer)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -217,14 +253,21 @@ pub fn steady_state_out(
     Ok(SteadyStateOut {
         dose_mg: dose.amount_mg,
         tau_h,
-        cmax_ng_per_ml: m.cmax_ng_per_ml,
-        tmax_h: m.tmax_h,
-        cmin_ng_per_ml: m.cmin_ng_per_ml,
-        cavg_ng_per_ml: m.cavg_ng_per_ml,
-        auc_tau_ng_h_per_ml: m.auc_ng_h_per_ml,
-        accumulation_ratio: ss.accumulation_ratio,
-        time_to_90pct_h: ss.time_to_90pct_h,
-        occupancy: Occupancies { net, sert },
+        metrics: SteadyMetrics {
+            cmax_ng_per_ml: m.cmax_ng_per_ml,
+            tmax_h: m.tmax_h,
+            cmin_ng_per_ml: m.cmin_ng_per_ml,
+            cavg_ng_per_ml: m.cavg_ng_per_ml,
+            auc_tau_ng_h_per_ml: m.auc_ng_h_per_ml,
+            accumulation_ratio: ss.accumulation_ratio,
+            time_to_90pct_h: ss.time_to_90pct_h,
+            net_occupancy_trough: net.trough,
+            net_occupancy_peak: net.peak,
+            net_occupancy_average: net.average,
+            sert_occupancy_trough: sert.trough,
+            sert_occupancy_peak: sert.peak,
+            sert_occupancy_average: sert.average,
+        },
     })
 }
 

@@ -4,7 +4,7 @@
 //! (`metric::canonical`).
 
 use crate::error::{Error, Result};
-use crate::population::SteadyMetrics;
+use crate::metric::SteadyMetrics;
 use serde::Serialize;
 use std::fmt;
 

@@ -119,7 +119,7 @@ fn steady_state_start_is_periodic() {
     }
     // And it is the steady state of the engine's own steady-state solution (AUC over day 1).
     let ss = s.summary.steady_state.as_ref().unwrap();
-    assert!(p[0].1 >= ss.cmin_ng_per_ml && p[0].1 <= ss.cmax_ng_per_ml);
+    assert!(p[0].1 >= ss.metrics.cmin_ng_per_ml && p[0].1 <= ss.metrics.cmax_ng_per_ml);
     assert!(s.findings.iter().all(|f| f.code != "start_above_label"));
     assert!(sim("120mg qd", 3, &[])
         .findings

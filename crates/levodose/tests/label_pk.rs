@@ -18,20 +18,27 @@ fn calibration_check_steady_state_at_120mg_matches_label() {
     assert_eq!(ss.dose_mg, check.dose_mg.value);
     let rel = |a: f64, b: f64| (a - b).abs() / b;
     assert!(
-        rel(ss.cmax_ng_per_ml, check.cmax_ng_per_ml.value) < 0.10,
+        rel(ss.metrics.cmax_ng_per_ml, check.cmax_ng_per_ml.value) < 0.10,
         "Cmax {}",
-        ss.cmax_ng_per_ml
+        ss.metrics.cmax_ng_per_ml
     );
     assert!(
-        rel(ss.auc_tau_ng_h_per_ml, check.auc_tau_ng_h_per_ml.value) < 0.10,
+        rel(
+            ss.metrics.auc_tau_ng_h_per_ml,
+            check.auc_tau_ng_h_per_ml.value
+        ) < 0.10,
         "AUC {}",
-        ss.auc_tau_ng_h_per_ml
+        ss.metrics.auc_tau_ng_h_per_ml
     );
     let (lo, hi) = (
         m.human.tmax_low_h.as_ref().unwrap().value,
         m.human.tmax_high_h.as_ref().unwrap().value,
     );
-    assert!(ss.tmax_h >= lo && ss.tmax_h <= hi, "Tmax {}", ss.tmax_h);
+    assert!(
+        ss.metrics.tmax_h >= lo && ss.metrics.tmax_h <= hi,
+        "Tmax {}",
+        ss.metrics.tmax_h
+    );
     assert!(sim.parameters.half_life_h >= 11.0 && sim.parameters.half_life_h <= 13.5);
     println!("{ss:?}");
 }

@@ -73,6 +73,7 @@ fn calibration_check_observed_interaction_ratios() {
         .summary
         .steady_state
         .unwrap()
+        .metrics
         .auc_tau_ng_h_per_ml;
     for name in ["ketoconazole", "carbamazepine"] {
         let c = m
@@ -88,6 +89,7 @@ fn calibration_check_observed_interaction_ratios() {
             .summary
             .steady_state
             .unwrap()
+            .metrics
             .auc_tau_ng_h_per_ml;
         assert!(
             (auc / base - expected).abs() < 1e-3,
@@ -226,11 +228,13 @@ fn one_cyp3a4_model_by_class() {
         .summary
         .steady_state
         .unwrap()
+        .metrics
         .auc_tau_ng_h_per_ml;
     let itra = sim("label-titration:80", None, &["itraconazole"])
         .summary
         .steady_state
         .unwrap()
+        .metrics
         .auc_tau_ng_h_per_ml;
     assert!(
         (itra / base - keto_observed).abs() < 1e-3,
@@ -289,12 +293,20 @@ fn renal_groups_auc_and_half_life_follow_chen() {
         .steady_state
         .as_ref()
         .unwrap()
+        .metrics
         .auc_tau_ng_h_per_ml;
     let base_t = normal.parameters.half_life_h;
     assert_eq!(m.human.renal_impairment.len(), 3);
     for g in &m.human.renal_impairment {
         let s = sim("label-titration:40", Some(g.crcl_ml_per_min.value), &[]);
-        let auc = s.summary.steady_state.as_ref().unwrap().auc_tau_ng_h_per_ml / base_auc;
+        let auc = s
+            .summary
+            .steady_state
+            .as_ref()
+            .unwrap()
+            .metrics
+            .auc_tau_ng_h_per_ml
+            / base_auc;
         let t = s.parameters.half_life_h / base_t;
         let obs_t = g
             .half_life_ratio

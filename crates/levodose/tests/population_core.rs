@@ -58,7 +58,8 @@ fn closed_form_steady_state_matches_exact_engine() {
                 },
                 tau,
             )
-            .unwrap();
+            .unwrap()
+            .metrics;
             let f = fast::steady_state(&p, &occ, dose, tau);
             assert!(
                 rel(f.cmin_ng_per_ml, exact.cmin_ng_per_ml) < 1e-6,
@@ -80,16 +81,16 @@ fn closed_form_steady_state_matches_exact_engine() {
                 "accumulation"
             );
             assert!(
-                (f.net_occupancy_average - exact.occupancy.net.average).abs() < avg_tol,
+                (f.net_occupancy_average - exact.net_occupancy_average).abs() < avg_tol,
                 "net avg {p:?} {dose} {tau}: {} vs {}",
                 f.net_occupancy_average,
-                exact.occupancy.net.average
+                exact.net_occupancy_average
             );
             assert!(
-                (f.sert_occupancy_average - exact.occupancy.sert.average).abs() < avg_tol,
+                (f.sert_occupancy_average - exact.sert_occupancy_average).abs() < avg_tol,
                 "sert avg"
             );
-            assert!((f.net_occupancy_trough - exact.occupancy.net.trough).abs() < 1e-7);
+            assert!((f.net_occupancy_trough - exact.net_occupancy_trough).abs() < 1e-7);
         }
     }
 }
@@ -176,7 +177,7 @@ fn medians_at_reference_covariates_match_the_typical_subject() {
     let pop = population::simulate(&m, &sc, &subjects, &[], &RunOptions::default()).unwrap();
     let one = simulate::run(&m, &sc).unwrap();
     let ss = one.summary.steady_state.unwrap();
-    let typical = population::SteadyMetrics::from_exact(&ss);
+    let typical = ss.metrics;
     for name in population::SteadyMetrics::NAMES {
         let s = pop.metrics[name];
         assert!(s.p05 < s.p50 && s.p50 < s.p95, "{name}: {s:?}");
@@ -267,7 +268,7 @@ fn parameter_table_rows_reproduce_single_subject_simulation() {
             ..sc.clone()
         };
         let sim = simulate::run(&m, &one).unwrap();
-        let ss = sim.summary.steady_state.unwrap();
+        let ss = sim.summary.steady_state.unwrap().metrics;
         let got = out.steady_state.unwrap();
         assert!(
             rel(got.cmin_ng_per_ml, ss.cmin_ng_per_ml) < 1e-6,

@@ -14,6 +14,7 @@ pub mod optimize;
 pub mod serve;
 mod serve_analyze;
 pub mod simulate;
+pub mod simulate_args;
 pub mod simulate_population;
 pub mod translate;
 pub mod trial;

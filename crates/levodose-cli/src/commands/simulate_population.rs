@@ -4,13 +4,14 @@
 use crate::error::{CliError, CliResult};
 use crate::output::{file_names, print_json, to_json, write_files};
 use crate::plot::Chart;
+use crate::report::{self, Answer, Document, Figure, Section, Table};
 use levodose::monograph::Monograph;
 use levodose::population::covariates::CrclChoice;
 use levodose::population::{self, Covariate, PopulationSummary, RunOptions, SampleSpec};
 use levodose::simulate::{self, Scenario};
 
 pub fn run(
-    args: &super::simulate::Args,
+    args: &super::simulate_args::Args,
     scenario: Scenario,
     monograph: &Monograph,
     targets: &[levodose::target::Target],
@@ -116,7 +117,11 @@ pub fn run(
         print_text(&typical, &pop);
     }
     if let Some(dir) = &args.out {
-        let mut files = vec![("summary.json", to_json(&json)?.into_bytes())];
+        let html = report::render_html(&html_document(&typical, &pop, &sc, m)?)?;
+        let mut files = vec![
+            ("report.html", html.into_bytes()),
+            ("summary.json", to_json(&json)?.into_bytes()),
+        ];
         if !pop.profile_bands.is_empty() {
             files.push((
                 "concentration.svg",
@@ -283,4 +288,112 @@ fn band_chart(
         pop.n, typical.research_note
     ));
     ch
+}
+
+/// Percentile table of one group of metrics (p05, p50, p95, mean), metric names as in the JSON.
+fn percentile_table(
+    caption: &str,
+    map: &std::collections::BTreeMap<String, levodose::population::Stat>,
+) -> Table {
+    Table {
+        caption: caption.into(),
+        header: vec![
+            "metric".into(),
+            "p05".into(),
+            "p50".into(),
+            "p95".into(),
+            "mean".into(),
+        ],
+        rows: map
+            .iter()
+            .map(|(k, s)| {
+                let mut row = vec![k.clone()];
+                row.extend([s.p05, s.p50, s.p95, s.mean].map(|x| format!("{x:.4}")));
+                row
+            })
+            .collect(),
+        note: None,
+    }
+}
+
+/// The HTML report of a population run (`--out`): the same result structs as the JSON and the
+/// text table (percentiles, PTA, bands), laid out like the single-subject report.
+fn html_document(
+    typical: &simulate::Simulation,
+    pop: &PopulationSummary,
+    sc: &Scenario,
+    m: &Monograph,
+) -> CliResult<Document> {
+    let headline = match pop.pta {
+        Some(p) => format!(
+            "Probability of target attainment ({}): {:.1} % of {} subjects",
+            pop.targets.join(" and "),
+            100.0 * p,
+            pop.n
+        ),
+        None => format!("{} subjects: {}", pop.n, typical.regimen),
+    };
+    let mut details = vec![format!("population: {}", pop.source)];
+    if let Some(seed) = pop.seed {
+        details.push(format!("seed {seed}"));
+    }
+    let mut tables = Vec::new();
+    if !pop.metrics.is_empty() {
+        tables.push(percentile_table(
+            "Steady state (population percentiles)",
+            &pop.metrics,
+        ));
+    }
+    tables.push(percentile_table(
+        "Last interval (population percentiles)",
+        &pop.last_interval,
+    ));
+    let mut figures = Vec::new();
+    if !pop.profile_bands.is_empty() {
+        figures.push(Figure::from_chart(
+            "concentration",
+            &band_chart(typical, pop, Kind::Conc),
+        )?);
+        figures.push(Figure::from_chart(
+            "occupancy",
+            &band_chart(typical, pop, Kind::Occ),
+        )?);
+    }
+    Ok(Document {
+        title: format!("levodose simulate (population): {}", typical.compound),
+        command: None,
+        inputs: vec![
+            ("compound".into(), typical.compound.clone()),
+            ("regimen".into(), typical.regimen.clone()),
+            ("days".into(), sc.days.to_string()),
+            ("output step".into(), format!("{} h", sc.step_h)),
+            ("subjects".into(), pop.n.to_string()),
+            (
+                "occupancy basis".into(),
+                typical.occupancy_model.basis.as_str().into(),
+            ),
+        ],
+        answer: Answer {
+            headline,
+            details,
+            positive: true,
+        },
+        sections: vec![
+            Section {
+                heading: "Exposure and occupancy across subjects".into(),
+                tables,
+                figures,
+                ..Default::default()
+            },
+            Section {
+                heading: "Notes".into(),
+                paragraphs: pop.notes.iter().chain(&typical.notes).cloned().collect(),
+                ..Default::default()
+            },
+        ],
+        findings: typical.findings.clone(),
+        sources: report::sources_of(m),
+        research_note: typical.research_note.to_string(),
+        links: vec![],
+    })
 }

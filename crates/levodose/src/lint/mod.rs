@@ -54,7 +54,7 @@ pub fn lint_str(m: &Monograph, text: &str, file: &str) -> Result<Report> {
     let kind = detect_kind(text, file)?;
     let findings = match kind {
         ScenarioKind::Preclinical => {
-            let sc = crate::design::scenario::PreclinicalScenario::from_toml_str(text, file)?;
+            let sc = crate::study::PreclinicalScenario::from_toml_str(text, file)?;
             preclinical::lint(m, &sc)?
         }
         ScenarioKind::Clinical => {

@@ -336,6 +336,32 @@ fn validate(m: &Monograph, file: &str) -> Result<()> {
                 ));
             }
         }
+        for p in &s.pooled_adverse_reactions {
+            let key = format!("safety.pooled_adverse_reactions[{}]", p.name);
+            let [lo, hi] = p.dose_range_mg;
+            if !(lo.is_finite() && hi.is_finite() && 0.0 < lo && lo <= hi) {
+                return Err(err(
+                    &key,
+                    format!("dose_range_mg [{lo}, {hi}] must be positive with low <= high"),
+                ));
+            }
+            if p.active_n == 0
+                || p.placebo_n == 0
+                || p.active_events > p.active_n
+                || p.placebo_events > p.placebo_n
+            {
+                return Err(err(
+                    &key,
+                    "events must lie between 0 and n, with n > 0 in both pools".into(),
+                ));
+            }
+            if !m.references.contains_key(&p.source) {
+                return Err(err(
+                    &key,
+                    format!("source \"{}\" is not in [references]", p.source),
+                ));
+            }
+        }
     }
     Ok(())
 }

@@ -316,6 +316,29 @@ pub struct Safety {
     pub adverse_events: Vec<DoseTable>,
     pub vital_signs: Vec<DoseTable>,
     pub discontinuation_for_ae: DoseTable,
+    /// Adverse reactions published only as a pool over a dose range (not by dose).
+    #[serde(default)]
+    pub pooled_adverse_reactions: Vec<PooledRate>,
+}
+
+/// An incidence pooled over the active doses of several trials, with its placebo pool: counts
+/// as published, so the percentages are derived, not rounded twice.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PooledRate {
+    pub name: String,
+    /// "all" or a subgroup such as "men".
+    #[serde(default = "all_population")]
+    pub population: String,
+    /// Lowest and highest active dose of the pool (mg/day).
+    pub dose_range_mg: [f64; 2],
+    pub active_events: u32,
+    pub active_n: u32,
+    pub placebo_events: u32,
+    pub placebo_n: u32,
+    pub source: String,
+    #[serde(default)]
+    pub note: String,
 }
 
 /// One outcome by dose: `values[i]` at `doses_mg[i]` (dose 0 = placebo), with group sizes.

@@ -22,11 +22,11 @@
 //! time point costs five multiply-adds; dose actions off the grid split a step exactly, and the
 //! stretch before the first wanted point is crossed action to action.
 
+use crate::metric::SteadyMetrics;
 use crate::occupancy::OccupancyModel;
 use crate::pk::onecpt::Coefficients;
 use crate::pk::{Action, ActionKind, PkParams};
 use crate::units::NG_PER_ML_PER_MG_PER_L;
-use serde::Serialize;
 
 /// Gauss-Legendre abscissae on [-1, 1] (8 points) and their weights.
 const GL_X: [f64; GL_N] = [
@@ -50,88 +50,6 @@ const GL_W: [f64; GL_N] = [
     0.101_228_536_290_376_3,
 ];
 const GL_N: usize = 8;
-
-/// Steady-state metrics of one subject; names are those of `simulate`'s `summary.steady_state`.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
-pub struct SteadyMetrics {
-    pub cmax_ng_per_ml: f64,
-    pub tmax_h: f64,
-    pub cmin_ng_per_ml: f64,
-    pub cavg_ng_per_ml: f64,
-    pub auc_tau_ng_h_per_ml: f64,
-    pub accumulation_ratio: f64,
-    pub time_to_90pct_h: f64,
-    pub net_occupancy_trough: f64,
-    pub net_occupancy_peak: f64,
-    pub net_occupancy_average: f64,
-    pub sert_occupancy_trough: f64,
-    pub sert_occupancy_peak: f64,
-    pub sert_occupancy_average: f64,
-}
-
-impl SteadyMetrics {
-    /// Metric names, in output order.
-    pub const NAMES: [&'static str; 13] = [
-        "cmax_ng_per_ml",
-        "tmax_h",
-        "cmin_ng_per_ml",
-        "cavg_ng_per_ml",
-        "auc_tau_ng_h_per_ml",
-        "accumulation_ratio",
-        "time_to_90pct_h",
-        "net_occupancy_trough",
-        "net_occupancy_peak",
-        "net_occupancy_average",
-        "sert_occupancy_trough",
-        "sert_occupancy_peak",
-        "sert_occupancy_average",
-    ];
-
-    pub fn values(&self) -> [f64; 13] {
-        [
-            self.cmax_ng_per_ml,
-            self.tmax_h,
-            self.cmin_ng_per_ml,
-            self.cavg_ng_per_ml,
-            self.auc_tau_ng_h_per_ml,
-            self.accumulation_ratio,
-            self.time_to_90pct_h,
-            self.net_occupancy_trough,
-            self.net_occupancy_peak,
-            self.net_occupancy_average,
-            self.sert_occupancy_trough,
-            self.sert_occupancy_peak,
-            self.sert_occupancy_average,
-        ]
-    }
-
-    /// A metric by name (`NAMES`).
-    pub fn get(&self, name: &str) -> Option<f64> {
-        Self::NAMES
-            .iter()
-            .position(|n| *n == name)
-            .map(|i| self.values()[i])
-    }
-
-    /// From the exact engine's output (`simulate::steady_state_out`).
-    pub fn from_exact(s: &crate::simulate::SteadyStateOut) -> Self {
-        SteadyMetrics {
-            cmax_ng_per_ml: s.cmax_ng_per_ml,
-            tmax_h: s.tmax_h,
-            cmin_ng_per_ml: s.cmin_ng_per_ml,
-            cavg_ng_per_ml: s.cavg_ng_per_ml,
-            auc_tau_ng_h_per_ml: s.auc_tau_ng_h_per_ml,
-            accumulation_ratio: s.accumulation_ratio,
-            time_to_90pct_h: s.time_to_90pct_h,
-            net_occupancy_trough: s.occupancy.net.trough,
-            net_occupancy_peak: s.occupancy.net.peak,
-            net_occupancy_average: s.occupancy.net.average,
-            sert_occupancy_trough: s.occupancy.sert.trough,
-            sert_occupancy_peak: s.occupancy.sert.peak,
-            sert_occupancy_average: s.occupancy.sert.average,
-        }
-    }
-}
 
 /// Whether the closed form applies: one compartment, extravascular dose, lag shorter than tau.
 pub fn closed_form_applies(p: &PkParams, extravascular: bool, infusion: bool, tau_h: f64) -> bool {

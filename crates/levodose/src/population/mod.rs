@@ -12,8 +12,8 @@ pub mod params_table;
 pub mod summary;
 pub mod variability;
 
+pub use crate::metric::SteadyMetrics;
 pub use covariates::{Covariate, CovariateSpec};
-pub use fast::SteadyMetrics;
 pub use params_table::{parse_parameters, ParameterTable};
 pub use summary::{stat, Stat};
 pub use variability::Omega;
@@ -393,13 +393,15 @@ pub fn steady_metrics(
             ) {
                 Ok(fast::steady_state(&s.params, occ, dose.amount_mg, tau_h))
             } else {
-                steady_state_out(&s.params, occ, dose, tau_h).map(|o| SteadyMetrics::from_exact(&o))
+                steady_state_out(&s.params, occ, dose, tau_h).map(|o| o.metrics)
             }
         })
         .collect()
 }
 
-/// Simulates the scenario's regimen for every subject and summarises the population.
+/// Simulates the scenario's regimen for every subject and summarises the population, in named
+/// steps: validate the run, resolve the plan every subject shares (`Plan::resolve`), run the
+/// subjects (`run_subjects`), summarise (`summarise`).
 pub fn simulate(
     m: &Monograph,
     sc: &Scenario,
@@ -414,101 +416,158 @@ pub fn simulate(
     if opts.profiles {
         check_profile_budget(subjects.len(), sc)?;
     }
-    let regimen = parse_regimen(m, &sc.regimen)?;
-    let basis: Basis = sc.occupancy.basis.unwrap_or_default();
-    let occ =
-        OccupancyModel::from_monograph(m, basis, sc.occupancy.brain_to_plasma_unbound_ratio, None)?;
-    let horizon = sc.days as f64 * 24.0;
-    let n_points = grid_points(sc);
-    let per_kg = regimen
-        .segments
-        .iter()
-        .any(|s| matches!(s.amount, Amount::MgPerKg(_)));
-    let ref_weight = sc
-        .subject
-        .weight_kg
-        .or(Some(m.human.weight_reference_kg.value));
-    let ctx_for = |w: Option<f64>| ResolveContext {
-        weight_kg: w.or(ref_weight),
-        molar_mass_base: m.compound.molar_mass_base_g_per_mol.value,
-        molar_mass_salt: m.salt_molar_mass(),
-        days: sc.days,
-    };
-    let shared_doses = regimen.events(&ctx_for(None))?;
-    if shared_doses.is_empty() {
-        return Err(Error::input(
-            "regimen",
-            format!("no dose falls within the {} simulated days", sc.days),
-        ));
-    }
-    if shared_doses
-        .iter()
-        .any(|d| d.route.is_extravascular() && d.route != shared_doses[0].route)
-    {
-        return Err(Error::input(
-            "regimen",
-            "one extravascular route per simulation (po or ip)",
-        ));
-    }
-    let maint = regimen.maintenance();
-    let tau = maint.and_then(|s| s.frequency.tau_h());
-    if !targets.is_empty() && tau.is_none() {
-        return Err(Error::input(
-            "target",
-            "targets apply at steady state; the regimen ends with a single dose",
-        ));
-    }
-    let times: Vec<f64> = (0..n_points)
-        .map(|i| (i as f64 * sc.step_h).min(horizon))
-        .collect();
+    let plan = Plan::resolve(m, sc, targets)?;
+    let (results, tiles) = run_subjects(&plan, subjects, opts.profiles)?;
+    Ok(summarise(
+        m, &plan, subjects, targets, opts, &results, &tiles,
+    ))
+}
 
-    // The maintenance dose is the same for every subject unless it is per kg.
-    let shared_amount = match maint {
-        Some(seg) if !per_kg => crate::label::segment_base_mg(seg, &ctx_for(None)),
-        _ => None,
-    };
-    // The last interval [w0, w1] as grid indices i0..=i1 (t_i = i step within 1e-9 h).
-    let window_of = |w0: f64, w1: f64| {
-        let i0 = ((w0 - 1e-9) / sc.step_h).ceil().max(0.0) as usize;
-        let i1 = (((w1 + 1e-9) / sc.step_h).floor().max(0.0) as usize).min(n_points - 1);
+/// Steady-state and last-interval metrics of one subject.
+type SubjectResult = (Option<SteadyMetrics>, LastMetrics);
+
+/// What every subject of a run shares: the regimen and its doses, the output grid, the last
+/// interval's definition and the occupancy model.
+struct Plan<'a> {
+    m: &'a Monograph,
+    sc: &'a Scenario,
+    regimen: crate::regimen::Regimen,
+    occ: OccupancyModel,
+    horizon: f64,
+    n_points: usize,
+    times: Vec<f64>,
+    per_kg: bool,
+    ref_weight: Option<f64>,
+    shared_doses: Vec<DoseEvent>,
+    maint: Option<crate::regimen::Segment>,
+    tau: Option<f64>,
+    /// The maintenance dose is the same for every subject unless it is per kg.
+    shared_amount: Option<f64>,
+}
+
+impl<'a> Plan<'a> {
+    fn resolve(m: &'a Monograph, sc: &'a Scenario, targets: &[Target]) -> Result<Plan<'a>> {
+        let regimen = parse_regimen(m, &sc.regimen)?;
+        let basis: Basis = sc.occupancy.basis.unwrap_or_default();
+        let occ = OccupancyModel::from_monograph(
+            m,
+            basis,
+            sc.occupancy.brain_to_plasma_unbound_ratio,
+            None,
+        )?;
+        let horizon = sc.days as f64 * 24.0;
+        let n_points = grid_points(sc);
+        let per_kg = regimen
+            .segments
+            .iter()
+            .any(|s| matches!(s.amount, Amount::MgPerKg(_)));
+        let ref_weight = sc
+            .subject
+            .weight_kg
+            .or(Some(m.human.weight_reference_kg.value));
+        let mut plan = Plan {
+            m,
+            sc,
+            occ,
+            horizon,
+            n_points,
+            times: (0..n_points)
+                .map(|i| (i as f64 * sc.step_h).min(horizon))
+                .collect(),
+            per_kg,
+            ref_weight,
+            shared_doses: Vec::new(),
+            maint: regimen.maintenance().copied(),
+            tau: None,
+            shared_amount: None,
+            regimen,
+        };
+        plan.shared_doses = plan.regimen.events(&plan.ctx_for(None))?;
+        let shared_doses = &plan.shared_doses;
+        if shared_doses.is_empty() {
+            return Err(Error::input(
+                "regimen",
+                format!("no dose falls within the {} simulated days", sc.days),
+            ));
+        }
+        if shared_doses
+            .iter()
+            .any(|d| d.route.is_extravascular() && d.route != shared_doses[0].route)
+        {
+            return Err(Error::input(
+                "regimen",
+                "one extravascular route per simulation (po or ip)",
+            ));
+        }
+        plan.tau = plan.maint.and_then(|s| s.frequency.tau_h());
+        if !targets.is_empty() && plan.tau.is_none() {
+            return Err(Error::input(
+                "target",
+                "targets apply at steady state; the regimen ends with a single dose",
+            ));
+        }
+        plan.shared_amount = match plan.maint {
+            Some(seg) if !per_kg => crate::label::segment_base_mg(&seg, &plan.ctx_for(None)),
+            _ => None,
+        };
+        Ok(plan)
+    }
+
+    fn ctx_for(&self, w: Option<f64>) -> ResolveContext {
+        ResolveContext {
+            weight_kg: w.or(self.ref_weight),
+            molar_mass_base: self.m.compound.molar_mass_base_g_per_mol.value,
+            molar_mass_salt: self.m.salt_molar_mass(),
+            days: self.sc.days,
+        }
+    }
+
+    /// The last interval [w0, w1] as grid indices i0..=i1 (t_i = i step within 1e-9 h).
+    fn window_of(&self, w0: f64, w1: f64) -> (usize, usize) {
+        let step = self.sc.step_h;
+        let i0 = ((w0 - 1e-9) / step).ceil().max(0.0) as usize;
+        let i1 = (((w1 + 1e-9) / step).floor().max(0.0) as usize).min(self.n_points - 1);
         (i0, i1)
-    };
+    }
 
-    // One subject; `actions` is a reused per-thread buffer.
-    let run_one = |s: &Individual,
-                   row: Option<&mut [f32]>,
-                   actions: &mut Vec<pk::Action>|
-     -> Result<(Option<SteadyMetrics>, LastMetrics)> {
+    /// One subject; `row` receives its profile on the grid, `actions` is a reused buffer.
+    fn run_one(
+        &self,
+        s: &Individual,
+        row: Option<&mut [f32]>,
+        actions: &mut Vec<pk::Action>,
+    ) -> Result<SubjectResult> {
         s.params
             .validate()
             .map_err(|e| Error::input(format!("subject {}", s.id), e.to_string()))?;
         let own;
-        let doses: &[DoseEvent] = if per_kg {
-            own = regimen.events(&ctx_for(s.weight_kg))?;
+        let doses: &[DoseEvent] = if self.per_kg {
+            own = self.regimen.events(&self.ctx_for(s.weight_kg))?;
             &own
         } else {
-            &shared_doses
+            &self.shared_doses
         };
         let last = *doses.last().unwrap_or(&doses[0]);
-        let tau_last = tau.unwrap_or(horizon - last.time_h);
-        let w1 = (last.time_h + tau_last).min(horizon);
-        let mut win = Window::new(last.time_h, w1, &occ);
+        let tau_last = self.tau.unwrap_or(self.horizon - last.time_h);
+        let w1 = (last.time_h + tau_last).min(self.horizon);
+        let mut win = Window::new(last.time_h, w1, &self.occ);
+        let step = self.sc.step_h;
         if s.params.peripheral.is_none() {
             fast::actions_into(actions, &s.params, doses);
             if let Some(row) = row {
-                fast::grid(&s.params, actions, sc.step_h, n_points, |i, c| {
+                fast::grid(&s.params, actions, step, self.n_points, |i, c| {
                     row[i] = c as f32
                 });
             }
             // The window again in f64, jumping dose to dose up to its start.
-            let (i0, i1) = window_of(last.time_h, w1);
-            fast::grid_range(&s.params, actions, sc.step_h, i0..i1 + 1, |i, c| {
-                win.push(i as f64 * sc.step_h, c)
+            let (i0, i1) = self.window_of(last.time_h, w1);
+            fast::grid_range(&s.params, actions, step, i0..i1 + 1, |i, c| {
+                win.push(i as f64 * step, c)
             });
         } else {
-            let conc = pk::concentrations(&s.params, doses, &times)?;
+            let conc = pk::concentrations(&s.params, doses, &self.times)?;
             for (i, &c) in conc.iter().enumerate() {
-                win.push(times[i], c);
+                win.push(self.times[i], c);
             }
             if let Some(row) = row {
                 for (r, c) in row.iter_mut().zip(&conc) {
@@ -516,71 +575,90 @@ pub fn simulate(
                 }
             }
         }
-        let steady = match (maint, tau) {
-            (Some(seg), Some(tau)) => {
-                let amount = shared_amount
-                    .or_else(|| crate::label::segment_base_mg(seg, &ctx_for(s.weight_kg)))
-                    .unwrap_or(last.amount_mg);
-                let m = if fast::closed_form_applies(
-                    &s.params,
-                    seg.route.is_extravascular(),
-                    seg.infusion_h.is_some(),
-                    tau,
-                ) {
-                    fast::steady_state(&s.params, &occ, amount, tau)
-                } else {
-                    let dose = DoseEvent {
-                        time_h: 0.0,
-                        amount_mg: amount,
-                        route: seg.route,
-                        infusion_h: seg.infusion_h,
-                    };
-                    SteadyMetrics::from_exact(&steady_state_out(&s.params, &occ, &dose, tau)?)
-                };
-                Some(m)
-            }
-            _ => None,
+        Ok((self.steady(s, last.amount_mg)?, win.finish()))
+    }
+
+    /// Steady state of the maintenance dose for one subject (None without a repeated dose).
+    fn steady(&self, s: &Individual, last_amount_mg: f64) -> Result<Option<SteadyMetrics>> {
+        let (Some(seg), Some(tau)) = (self.maint, self.tau) else {
+            return Ok(None);
         };
-        Ok((steady, win.finish()))
-    };
+        let amount = self
+            .shared_amount
+            .or_else(|| crate::label::segment_base_mg(&seg, &self.ctx_for(s.weight_kg)))
+            .unwrap_or(last_amount_mg);
+        let m = if fast::closed_form_applies(
+            &s.params,
+            seg.route.is_extravascular(),
+            seg.infusion_h.is_some(),
+            tau,
+        ) {
+            fast::steady_state(&s.params, &self.occ, amount, tau)
+        } else {
+            let dose = DoseEvent {
+                time_h: 0.0,
+                amount_mg: amount,
+                route: seg.route,
+                infusion_h: seg.infusion_h,
+            };
+            steady_state_out(&s.params, &self.occ, &dose, tau)?.metrics
+        };
+        Ok(Some(m))
+    }
+}
 
-    type Out = (Option<SteadyMetrics>, LastMetrics);
-    let mut tiles: Vec<Vec<u32>> = Vec::new();
-    let results: Vec<Out> = if opts.profiles {
-        // Tiles of TILE subjects, time-major: subject i of a tile at t_j is tile[j * rows + i],
-        // stored as `summary::f32_key` of the f32 concentration.
-        let parts: Vec<(Vec<u32>, Vec<Out>)> = subjects
-            .par_chunks(TILE)
-            .map_init(
-                || (Vec::new(), vec![0.0f32; TILE * n_points]),
-                |(actions, rows), chunk| {
-                    let mut out = Vec::with_capacity(chunk.len());
-                    for (s, row) in chunk.iter().zip(rows.chunks_exact_mut(n_points)) {
-                        out.push(run_one(s, Some(row), actions)?);
-                    }
-                    let mut tile = Vec::with_capacity(chunk.len() * n_points);
-                    for j in 0..n_points {
-                        tile.extend(
-                            (0..chunk.len()).map(|i| summary::f32_key(rows[i * n_points + j])),
-                        );
-                    }
-                    Ok((tile, out))
-                },
-            )
-            .collect::<Result<_>>()?;
-        let mut results = Vec::with_capacity(subjects.len());
-        for (tile, out) in parts {
-            tiles.push(tile);
-            results.extend(out);
-        }
-        results
-    } else {
-        subjects
+/// Runs every subject in parallel; with `profiles`, also the profile tiles for the bands.
+fn run_subjects(
+    plan: &Plan,
+    subjects: &[Individual],
+    profiles: bool,
+) -> Result<(Vec<SubjectResult>, Vec<Vec<u32>>)> {
+    if !profiles {
+        let results = subjects
             .par_iter()
-            .map_init(Vec::new, |a, s| run_one(s, None, a))
-            .collect::<Result<_>>()?
-    };
+            .map_init(Vec::new, |a, s| plan.run_one(s, None, a))
+            .collect::<Result<_>>()?;
+        return Ok((results, Vec::new()));
+    }
+    let n_points = plan.n_points;
+    // Tiles of TILE subjects, time-major: subject i of a tile at t_j is tile[j * rows + i],
+    // stored as `summary::f32_key` of the f32 concentration.
+    let parts: Vec<(Vec<u32>, Vec<SubjectResult>)> = subjects
+        .par_chunks(TILE)
+        .map_init(
+            || (Vec::new(), vec![0.0f32; TILE * n_points]),
+            |(actions, rows), chunk| {
+                let mut out = Vec::with_capacity(chunk.len());
+                for (s, row) in chunk.iter().zip(rows.chunks_exact_mut(n_points)) {
+                    out.push(plan.run_one(s, Some(row), actions)?);
+                }
+                let mut tile = Vec::with_capacity(chunk.len() * n_points);
+                for j in 0..n_points {
+                    tile.extend((0..chunk.len()).map(|i| summary::f32_key(rows[i * n_points + j])));
+                }
+                Ok((tile, out))
+            },
+        )
+        .collect::<Result<_>>()?;
+    let mut results = Vec::with_capacity(subjects.len());
+    let mut tiles = Vec::with_capacity(parts.len());
+    for (tile, out) in parts {
+        tiles.push(tile);
+        results.extend(out);
+    }
+    Ok((results, tiles))
+}
 
+/// Percentiles, PTA, bands, per-subject rows and notes of a run.
+fn summarise(
+    m: &Monograph,
+    plan: &Plan,
+    subjects: &[Individual],
+    targets: &[Target],
+    opts: &RunOptions,
+    results: &[SubjectResult],
+    tiles: &[Vec<u32>],
+) -> PopulationSummary {
     let steady: Vec<SteadyMetrics> = results.iter().filter_map(|r| r.0).collect();
     let column_stats = |names: &[&str], value: &(dyn Fn(usize, usize) -> f64 + Sync)| {
         names
@@ -604,14 +682,14 @@ pub fn simulate(
         Some(summary::share(steady.iter().map(|s| all_hold(targets, s))))
     };
     let profile_bands = if opts.profiles {
-        bands(&tiles, subjects.len(), &times, &occ)
+        bands(tiles, subjects.len(), &plan.times, &plan.occ)
     } else {
         vec![]
     };
     let subjects_out = if opts.per_subject {
         subjects
             .iter()
-            .zip(&results)
+            .zip(results)
             .map(|(s, r)| SubjectOut {
                 id: s.id.clone(),
                 params: s.params,
@@ -622,6 +700,23 @@ pub fn simulate(
     } else {
         vec![]
     };
+    PopulationSummary {
+        n: subjects.len(),
+        seed: opts.seed,
+        source: opts.source.clone(),
+        metrics,
+        last_interval,
+        targets: targets.iter().map(|t| t.to_string()).collect(),
+        pta,
+        profile_bands,
+        subjects: subjects_out,
+        notes: run_notes(m, opts),
+        steady,
+    }
+}
+
+/// The caller's notes, then how the metrics were computed and which variability is not published.
+fn run_notes(m: &Monograph, opts: &RunOptions) -> Vec<String> {
     let mut notes = opts.notes.clone();
     notes.extend([
         "steady-state metrics per subject in closed form (one compartment) or by the exact engine; last-interval metrics are read from the output grid (trapezoid AUC)".to_string(),
@@ -645,19 +740,7 @@ pub fn simulate(
             }
         }
     }
-    Ok(PopulationSummary {
-        n: subjects.len(),
-        seed: opts.seed,
-        source: opts.source.clone(),
-        metrics,
-        last_interval,
-        targets: targets.iter().map(|t| t.to_string()).collect(),
-        pta,
-        profile_bands,
-        subjects: subjects_out,
-        notes,
-        steady,
-    })
+    notes
 }
 
 /// Percentile bands of the profiles (`tiles` of `simulate`: time-major f32 keys, TILE subjects

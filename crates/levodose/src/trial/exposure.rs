@@ -94,8 +94,8 @@ pub fn steady_metric(
             route: Route::Po,
             infusion_h: None,
         };
-        let s = crate::simulate::steady_state_out(p, occ, &dose, tau_h)?;
-        (s.cavg_ng_per_ml, s.occupancy.net.average)
+        let s = crate::simulate::steady_state_out(p, occ, &dose, tau_h)?.metrics;
+        (s.cavg_ng_per_ml, s.net_occupancy_average)
     };
     let v = match metric {
         Metric::Cavg => cavg,
