@@ -117,7 +117,7 @@ pub fn run(
         print_text(&typical, &pop);
     }
     if let Some(dir) = &args.out {
-        let html = report::render_html(&html_document(&typical, &pop, &sc, m)?)?;
+        let html = report::render_html(&html_document(&typical, &pop, &sc, &who, m)?)?;
         let mut files = vec![
             ("report.html", html.into_bytes()),
             ("summary.json", to_json(&json)?.into_bytes()),
@@ -322,6 +322,7 @@ fn html_document(
     typical: &simulate::Simulation,
     pop: &PopulationSummary,
     sc: &Scenario,
+    who: &str,
     m: &Monograph,
 ) -> CliResult<Document> {
     let headline = match pop.pta {
@@ -352,11 +353,11 @@ fn html_document(
     if !pop.profile_bands.is_empty() {
         figures.push(Figure::from_chart(
             "concentration",
-            &band_chart(typical, pop, Kind::Conc),
+            &band_chart(typical, pop, who, m, Kind::Conc),
         )?);
         figures.push(Figure::from_chart(
             "occupancy",
-            &band_chart(typical, pop, Kind::Occ),
+            &band_chart(typical, pop, who, m, Kind::Occ),
         )?);
     }
     Ok(Document {
