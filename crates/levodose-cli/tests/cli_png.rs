@@ -162,8 +162,9 @@ fn nca_writes_a_print_resolution_png_for_every_svg() {
     let stdout = nca(&dir);
     // 12 subjects in examples/nca/rat_pilot.csv: linear and log profile each, and the spaghetti plot.
     assert_eq!(check_pngs(&dir), 2 * 12 + 1);
+    // nca.json, nca_results.csv, pp.csv, report.html and the 25 figures as SVG and PNG.
     assert!(
-        stdout.contains("Wrote 53 files (each figure as SVG and PNG)"),
+        stdout.contains("Wrote 54 files (each figure as SVG and PNG)"),
         "{stdout}"
     );
     let _ = std::fs::remove_dir_all(&dir);
