@@ -20,7 +20,6 @@ use crate::model::{ErrorModel, Model, Structure};
 use levodose::error::{Error, Result};
 use levodose::finding::{Finding, Severity};
 use levodose::interactions;
-use levodose::label;
 use levodose::monograph::Monograph;
 use levodose::occupancy::{Basis, OccupancyModel};
 use levodose::optimize::{closest_to_target, Candidate};
@@ -563,23 +562,8 @@ fn choose_dose(
     doses.sort_by(f64::total_cmp);
     doses.dedup();
     let comeds = interactions::resolve(m, &spec.comedications)?;
-    let cap = label::dose_cap(m, spec.crcl_ml_per_min, &comeds);
-    let (cap_mg, cap_reason) = match (&m.label, &cap) {
-        (None, _) => (None, "the monograph has no label rules".to_string()),
-        (Some(_), None) => (
-            None,
-            match spec.crcl_ml_per_min {
-                Some(c) => format!("CrCl {c} mL/min: use not recommended by the label"),
-                None => "use not recommended by the label".to_string(),
-            },
-        ),
-        (Some(_), Some((x, why))) => (Some(*x), why.clone()),
-    };
-    let label_src = m
-        .label
-        .as_ref()
-        .map(|l| l.source.clone())
-        .unwrap_or_default();
+    let (cap_mg, cap_reason, label_src) =
+        levodose::optimize::label_cap(m, spec.crcl_ml_per_min, &comeds);
     let tau = m.compound.usual_tau_h.value;
     let subjects: Vec<Individual> = posterior
         .iter()

@@ -242,28 +242,39 @@ fn resolve_targets(m: &Monograph, spec: &OptimizeSpec) -> Result<(Vec<String>, S
     ))
 }
 
-fn resolve(m: &Monograph, spec: &OptimizeSpec) -> Result<Resolved> {
-    let label_crcl = label_crcl(spec)?;
-    let (target_texts, target_basis) = resolve_targets(m, spec)?;
-    let targets = crate::target::parse_all(&target_texts)?;
-    let comeds = interactions::resolve(m, &spec.comedications)?;
-    let cap = label::dose_cap(m, label_crcl, &comeds);
-    let (cap_mg, cap_reason) = match (&m.label, &cap) {
+/// The label's dose cap for a patient's CrCl and co-medications: (cap in mg, or None when the
+/// label has no rules or advises against use; the reason in words; the label's source). Shared by
+/// `optimize` and `individualize` so both state the same cap the same way.
+pub fn label_cap(
+    m: &Monograph,
+    crcl_ml_per_min: Option<f64>,
+    comeds: &[interactions::ResolvedComed],
+) -> (Option<f64>, String, String) {
+    let (cap_mg, cap_reason) = match (&m.label, label::dose_cap(m, crcl_ml_per_min, comeds)) {
         (None, _) => (None, "the monograph has no label rules".to_string()),
         (Some(_), None) => (
             None,
-            match label_crcl {
+            match crcl_ml_per_min {
                 Some(c) => format!("CrCl {c} mL/min: use not recommended by the label"),
                 None => "use not recommended by the label".to_string(),
             },
         ),
-        (Some(_), Some((x, why))) => (Some(*x), why.clone()),
+        (Some(_), Some((x, why))) => (Some(x), why),
     };
     let label_src = m
         .label
         .as_ref()
         .map(|l| l.source.clone())
         .unwrap_or_default();
+    (cap_mg, cap_reason, label_src)
+}
+
+fn resolve(m: &Monograph, spec: &OptimizeSpec) -> Result<Resolved> {
+    let label_crcl = label_crcl(spec)?;
+    let (target_texts, target_basis) = resolve_targets(m, spec)?;
+    let targets = crate::target::parse_all(&target_texts)?;
+    let comeds = interactions::resolve(m, &spec.comedications)?;
+    let (cap_mg, cap_reason, label_src) = label_cap(m, label_crcl, &comeds);
     let mut sample = SampleSpec::from_monograph(m, spec.subjects, spec.seed)?;
     if let Some(c) = spec.crcl_ml_per_min {
         sample.covariates.crcl_ml_per_min = Covariate::Fixed { value: c };
