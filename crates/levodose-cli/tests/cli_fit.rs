@@ -273,6 +273,38 @@ fn the_fitted_model_is_read_back_and_simulated() {
         "median Cavg {cavg} vs {expected} from the fitted CL/F {cl}"
     );
 
+    // optimize on the fitted population: the 40 mg candidate's median Cavg is the same
+    // dose / (tau CL/F) within the same 5 %.
+    let opt = levodose(&[
+        "optimize",
+        "--monograph",
+        mono.to_str().unwrap(),
+        "--subjects",
+        "400",
+        "--crcl",
+        "100",
+        "--seed",
+        "4",
+        "--json",
+    ]);
+    assert!(
+        opt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&opt.stderr)
+    );
+    let opt: serde_json::Value = serde_json::from_slice(&opt.stdout).unwrap();
+    let c40 = opt["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["dose_mg"] == 40.0)
+        .expect("a 40 mg candidate");
+    let cavg40 = c40["metrics"]["cavg_ng_per_ml"]["p50"].as_f64().unwrap();
+    assert!(
+        (cavg40 / expected - 1.0).abs() < 0.05,
+        "optimize: median Cavg {cavg40} at 40 mg vs {expected} from the fitted CL/F {cl}"
+    );
+
     let trial = levodose(&[
         "trial",
         "examples/trial/madrs_8week.toml",

@@ -75,7 +75,7 @@ pub struct Args {
     #[arg(long)]
     pub write_model: Option<PathBuf>,
     /// Write the compound's monograph with the fitted typical values and variability (source
-    /// FIT) to this TOML file, for `simulate --monograph` and `trial --monograph`
+    /// FIT) to this TOML file, for `simulate`, `optimize` and `trial --monograph`
     /// (oral-1cpt or oral-1cpt-lag without covariates).
     #[arg(long)]
     pub write_monograph: Option<PathBuf>,

@@ -53,6 +53,10 @@ pub struct Args {
     /// Compound (built-in monograph).
     #[arg(long, default_value = "levomilnacipran")]
     pub compound: String,
+    /// Use this monograph file instead of the built-in one (e.g. `fit --write-monograph`'s
+    /// fitted population).
+    #[arg(long)]
+    pub monograph: Option<PathBuf>,
     /// Print JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -81,7 +85,7 @@ pub struct Outcome {
 
 /// Validates the flags and runs the optimisation (shared by the CLI and `levodose serve`).
 pub fn compute(args: &Args) -> CliResult<Outcome> {
-    let m = levodose::monograph::builtin(&args.compound)?;
+    let m = super::facts::load(&args.compound, args.monograph.as_ref())?;
     let spec = spec_of(args, &m)?;
     let o = optimize(&m, &spec)?;
     let curve = pta_curve(&m, &spec, &o)?;
