@@ -1,7 +1,7 @@
 //! levodose: the science behind the `levodose` workbench for levomilnacipran dose selection in
-//! research. Published data live in the compound monographs (`data/compounds/*.toml`, every value
-//! with its source); this crate turns them into exposure, transporter occupancy, label findings
-//! and decisions. It performs no I/O beyond parsing the data it is given.
+//! research. Published data live in the compound monographs (`levodose-data`,
+//! `crates/levodose-data/compounds/*.toml`, every value with its source); this crate turns them
+//! into exposure, transporter occupancy, label findings and decisions. It performs no I/O beyond parsing the data it is given.
 //!
 //! Research use only: nothing here is a prescription or dosing advice for a patient.
 
