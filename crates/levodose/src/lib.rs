@@ -9,7 +9,6 @@ pub mod compare;
 pub mod dataset;
 pub mod design;
 pub mod error;
-pub mod finding;
 pub mod interactions;
 pub mod label;
 pub mod lint;
@@ -27,10 +26,12 @@ pub mod subject;
 pub mod target;
 pub mod translate;
 pub mod trial;
-pub mod units;
 
 pub use error::{Error, Result};
 pub use finding::{Finding, Severity};
+/// The core vocabulary lives in `levodose-core`: `levodose::finding` (the one `Finding` type, also
+/// `levodose_stats::finding`), `levodose::units` and `levodose::limits` name it as before.
+pub use levodose_core::{finding, limits, units};
 
 /// The note every report carries.
 pub const RESEARCH_USE_NOTE: &str = "Research use only: levodose designs and analyses studies; \
