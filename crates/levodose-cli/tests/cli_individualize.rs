@@ -44,7 +44,9 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 
 fn monograph_value(section: &str, key: &str) -> f64 {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let text = std::fs::read_to_string(root.join("data/compounds/levomilnacipran.toml")).unwrap();
+    let text =
+        std::fs::read_to_string(root.join("crates/levodose-data/compounds/levomilnacipran.toml"))
+            .unwrap();
     let doc: toml::Value = toml::from_str(&text).unwrap();
     doc[section][key]["value"].as_float().unwrap()
 }

@@ -5,8 +5,10 @@
 
 pub mod comparisons;
 pub mod dose_response;
-pub mod finding;
 pub mod meta;
 pub mod mmrm;
 pub mod nca;
 pub mod power;
+
+/// The one `Finding` type lives in `levodose-core`; `levodose_stats::finding` names it as before.
+pub use levodose_core::finding;

@@ -33,6 +33,11 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// `check_range` against one of the stated limits of `levodose_core::limits` (same message).
+pub fn check_limit(field: &str, value: f64, limit: crate::limits::Limit) -> Result<f64> {
+    check_range(field, value, limit.min, limit.max, limit.unit)
+}
+
 /// Checks that `value` is finite and within `[lo, hi]`; the error names `field` and the range.
 pub fn check_range(field: &str, value: f64, lo: f64, hi: f64, unit: &str) -> Result<f64> {
     if !value.is_finite() || value < lo || value > hi {

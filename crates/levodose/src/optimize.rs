@@ -6,10 +6,11 @@
 //! Every candidate is simulated on the same subjects (common random numbers), so with linear PK
 //! each subject's exposure rises with dose and PTA of a ">=" target is monotone in dose.
 
-use crate::error::{check_range, Error, Result};
+use crate::error::{check_limit, check_range, Error, Result};
 use crate::finding::{Finding, Severity};
 use crate::interactions;
 use crate::label::{self, LabelContext};
+use crate::limits::CRCL_ML_PER_MIN;
 use crate::monograph::Monograph;
 use crate::occupancy::{Basis, OccupancyModel};
 use crate::population::{self, stat, Covariate, SampleSpec, Stat, SteadyMetrics};
@@ -138,12 +139,12 @@ fn label_crcl(spec: &OptimizeSpec) -> Result<Option<f64>> {
             "give one CrCl or a CrCl range (or a renal class), not both",
         )),
         (Some(c), None) => {
-            check_range("crcl", c, 0.0, 250.0, "mL/min")?;
+            check_limit("crcl", c, CRCL_ML_PER_MIN)?;
             Ok(Some(c))
         }
         (None, Some((min, max))) => {
-            check_range("crcl", min, 0.0, 250.0, "mL/min")?;
-            check_range("crcl", max, 0.0, 250.0, "mL/min")?;
+            check_limit("crcl", min, CRCL_ML_PER_MIN)?;
+            check_limit("crcl", max, CRCL_ML_PER_MIN)?;
             if min >= max {
                 return Err(Error::input(
                     "crcl",
@@ -338,7 +339,10 @@ fn evaluate(
         .map(|t| (t.metric.clone(), metrics[&t.metric]))
         .collect();
     let median_t90_h = metrics["time_to_90pct_h"].p50;
-    let label_conform = ctx.cap_mg.is_some_and(|c| dose <= c + 1e-9) || m.label.is_none();
+    let label_conform = ctx
+        .cap_mg
+        .is_some_and(|c| dose <= c + crate::limits::DOSE_EPS_MG)
+        || m.label.is_none();
     let mut findings = cap_findings(spec, ctx, dose, label_conform);
     for f in titration_findings(m, ctx, dose) {
         if !findings.iter().any(|g: &Finding| g.message == f.message) {

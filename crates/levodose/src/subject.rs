@@ -9,8 +9,9 @@
 //! clearance in mild impairment, about 0.7 of normal from moderate down), not a line. Without renal
 //! or interaction data in the monograph the corresponding factor is 1.
 
-use crate::error::{check_range, Error, Result};
+use crate::error::{check_limit, Error, Result};
 use crate::interactions::{self, ResolvedComed};
+use crate::limits;
 use crate::monograph::{Monograph, RenalModel};
 use crate::pk::PkParams;
 use serde::{Deserialize, Serialize};
@@ -68,10 +69,10 @@ pub struct Individual {
 impl Subject {
     pub fn validate(&self) -> Result<()> {
         if let Some(w) = self.weight_kg {
-            check_range("weight_kg", w, 0.005, 400.0, "kg")?;
+            check_limit("weight_kg", w, limits::BODY_WEIGHT_KG)?;
         }
         if let Some(c) = self.crcl_ml_per_min {
-            check_range("crcl_ml_per_min", c, 0.0, 250.0, "mL/min")?;
+            check_limit("crcl_ml_per_min", c, limits::CRCL_ML_PER_MIN)?;
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 
 use levodose::monograph::{self, Status};
 
-const LEVO: &str = include_str!("../../../data/compounds/levomilnacipran.toml");
+const LEVO: &str = include_str!("../../levodose-data/compounds/levomilnacipran.toml");
 
 #[test]
 fn builtin_monographs_load_with_sources() {

@@ -92,11 +92,15 @@ fn pk_override(args: &Args) -> CliResult<SpeciesPkOverride> {
                     "--pk: give a measured-PK file or --cl-l-per-h-per-kg/--v-l-per-kg, not both",
                 ));
             }
-            let file = levodose::translate::measured::MeasuredPkFile::load(path)?;
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                levodose::Error::input("pk", format!("cannot read {}: {e}", path.display()))
+            })?;
+            let name = path.display().to_string();
+            let file = levodose::translate::measured::MeasuredPkFile::from_toml_str(&text, &name)?;
             Ok(file.override_for(
                 Species::parse(&args.species)?,
                 AnimalRoute::parse(&args.route)?,
-                path,
+                &name,
             )?)
         }
         None => Ok(SpeciesPkOverride {

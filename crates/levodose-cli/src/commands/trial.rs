@@ -193,7 +193,7 @@ impl Outcome {
 }
 
 /// The built-in trial template: seed protocol 2 (8-week MDD trial), every key editable.
-pub const TRIAL_TEMPLATE: &str = include_str!("../../../../examples/trial/madrs_8week.toml");
+pub const TRIAL_TEMPLATE: &str = levodose_data::TRIAL_TEMPLATE;
 
 pub fn run(args: Args) -> CliResult {
     if args.write_template {

@@ -3,7 +3,7 @@
 //! The effect fraction at dose x is φ(x) = (f(x) − f(0)) / (f(∞) − f(0)): for ll4
 //! 1/(1 + (ec50/x)^hill), for Emax x/(ed50 + x).
 
-use super::{distinct_doses, Fit};
+use super::models::Model;
 pub use crate::finding::{Finding, Severity};
 
 /// The lowest nonzero dose reaching at least this effect fraction means the curve is already on
@@ -14,7 +14,32 @@ pub const RISING_RANGE: (f64, f64) = (0.1, 0.9);
 /// Fewer distinct doses than this on the rising part leave the slope and ED50 poorly determined.
 pub const RISING_MIN_DOSES: usize = 3;
 
-pub(crate) fn findings(fit: &Fit, doses: &[f64]) -> Vec<Finding> {
+/// What the diagnostics read of a converged fit; a view, so that this file does not import the
+/// `Fit` of `dose_response/mod.rs`, which calls it.
+pub(crate) struct FittedCurve<'a> {
+    pub model: Model,
+    /// Internal parameter estimates (ED50 as log ED50).
+    pub theta: &'a [f64],
+    pub ed50: f64,
+    pub n: usize,
+    pub df: usize,
+}
+
+impl FittedCurve<'_> {
+    fn effect_fraction(&self, dose: f64) -> f64 {
+        self.model.effect_fraction(self.theta, dose)
+    }
+}
+
+/// The distinct doses, ascending.
+pub(crate) fn distinct_doses(doses: &[f64]) -> Vec<f64> {
+    let mut d = doses.to_vec();
+    d.sort_by(f64::total_cmp);
+    d.dedup();
+    d
+}
+
+pub(crate) fn findings(fit: &FittedCurve, doses: &[f64]) -> Vec<Finding> {
     let mut out = Vec::new();
     let distinct = distinct_doses(doses);
     let positive: Vec<f64> = distinct.iter().copied().filter(|&d| d > 0.0).collect();
@@ -31,7 +56,7 @@ pub(crate) fn findings(fit: &Fit, doses: &[f64]) -> Vec<Finding> {
                      the rising part of the curve lies below the tested doses, so ED50 ({:.4}) is an \
                      extrapolation; add lower doses",
                     100.0 * phi,
-                    fit.ed50.estimate
+                    fit.ed50
                 ),
                 format!("dose_response::diagnostics: effect fraction at lowest nonzero dose >= {PLATEAU_FRACTION}"),
             ));
@@ -64,14 +89,14 @@ pub(crate) fn findings(fit: &Fit, doses: &[f64]) -> Vec<Finding> {
     }
 
     if let Some(&highest) = positive.last() {
-        if fit.ed50.estimate > highest {
+        if fit.ed50 > highest {
             out.push(Finding::new(
                 "ed50_above_highest_dose",
                 Severity::Warning,
                 format!(
                     "ED50 ({:.4}) is above the highest dose ({highest}): the top plateau is not reached and \
                      ED50 is an extrapolation",
-                    fit.ed50.estimate
+                    fit.ed50
                 ),
                 "dose_response::diagnostics: ED50 > highest dose",
             ));

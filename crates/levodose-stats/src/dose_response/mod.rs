@@ -15,6 +15,7 @@ mod models;
 pub use diagnostics::{Finding, Severity, PLATEAU_FRACTION, RISING_MIN_DOSES, RISING_RANGE};
 pub use models::Model;
 
+use diagnostics::distinct_doses;
 use lm::{LeastSquaresProblem, LevenbergMarquardt, Solver, SolverFailure};
 use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
@@ -207,13 +208,6 @@ fn validate(model: Model, doses: &[f64], responses: &[f64]) -> Result<usize, Dos
     Ok(distinct)
 }
 
-pub(crate) fn distinct_doses(doses: &[f64]) -> Vec<f64> {
-    let mut d = doses.to_vec();
-    d.sort_by(f64::total_cmp);
-    d.dedup();
-    d
-}
-
 fn t_quantile(level: f64, df: usize) -> f64 {
     StudentsT::new(0.0, 1.0, df as f64)
         .map(|t| t.inverse_cdf(0.5 + level / 2.0))
@@ -350,7 +344,14 @@ pub fn fit_with(
         theta,
         covariance,
     };
-    fit.findings = diagnostics::findings(&fit, doses);
+    let curve = diagnostics::FittedCurve {
+        model: fit.model,
+        theta: &fit.theta,
+        ed50: fit.ed50.estimate,
+        n: fit.n,
+        df: fit.df,
+    };
+    fit.findings = diagnostics::findings(&curve, doses);
     Ok(fit)
 }
 

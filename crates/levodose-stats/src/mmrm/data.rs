@@ -1,6 +1,6 @@
 //! Long-format data for an MMRM: one row per subject and visit, outcome possibly missing.
 
-use super::MmrmError;
+use super::error::MmrmError;
 
 /// A model variable: a classification factor (levels, reference level, one code per row) or a
 /// continuous covariate.

@@ -6,7 +6,7 @@
 //! first variable fastest; names follow R (`ARMCDTRT:AVISITVIS2`).
 
 use super::data::{Data, Variable};
-use super::MmrmError;
+use super::error::MmrmError;
 use nalgebra::{DMatrix, DVector};
 
 #[derive(Debug, Clone, Copy)]

@@ -4,7 +4,7 @@
 //! interaction alone, `1` keeps and `0` / `-1` drops the intercept. Terms are ordered by degree
 //! (main effects first) as R's `terms()` does, and each term's variables in formula order.
 
-use super::MmrmError;
+use super::error::MmrmError;
 
 /// The covariance term `us(VISIT | SUBJECT)`: unstructured over visits within subject.
 #[derive(Debug, Clone, PartialEq, Eq)]

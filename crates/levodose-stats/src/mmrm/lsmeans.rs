@@ -8,7 +8,7 @@
 use super::data::{Data, Variable};
 use super::design::Design;
 use super::df::DfContext;
-use super::MmrmError;
+use super::error::MmrmError;
 use nalgebra::DVector;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};

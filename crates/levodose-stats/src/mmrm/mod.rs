@@ -31,12 +31,14 @@
 mod data;
 mod design;
 mod df;
+mod error;
 mod fit;
 mod formula;
 mod lsmeans;
 mod type3;
 
 pub use data::{Data, Variable};
+pub use error::MmrmError;
 pub use formula::{CovarianceTerm, Formula};
 pub use lsmeans::{Difference, FixedEffect, LsMean};
 pub use type3::TypeIIITest;
@@ -45,27 +47,6 @@ use design::Design;
 use fit::Problem;
 use nalgebra::{Cholesky, DMatrix};
 use serde::Serialize;
-
-/// Why an MMRM could not be fitted.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum MmrmError {
-    #[error("formula: {0}")]
-    Formula(String),
-    #[error("variable `{0}` is not in the data")]
-    UnknownVariable(String),
-    #[error("data: {0}")]
-    Data(String),
-    #[error("visit {0} has no observed outcome: its variance cannot be estimated")]
-    EmptyVisit(String),
-    #[error("no subject has outcomes at both {0} and {1}: their covariance cannot be estimated")]
-    CovarianceNotEstimable(String, String),
-    #[error("singular design: column `{column}` cannot be estimated: {reason}")]
-    SingularDesign { column: String, reason: String },
-    #[error("REML did not converge after {iterations} iterations: {reason}")]
-    NotConverged { iterations: usize, reason: String },
-    #[error("the REML Hessian of the covariance parameters is not positive definite (estimate at the boundary); degrees of freedom are undefined")]
-    SingularHessian,
-}
 
 /// Degrees-of-freedom method for tests and intervals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]

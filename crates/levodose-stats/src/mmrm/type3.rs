@@ -19,7 +19,7 @@
 use super::data::{Data, Variable};
 use super::design::Design;
 use super::df::DfContext;
-use super::MmrmError;
+use super::error::MmrmError;
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
 use serde::Serialize;
 use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor};

@@ -21,8 +21,9 @@ use crate::translate::Schedule;
 use levodose_stats::power::{self as pw, Alternative};
 use serde::Serialize;
 
-/// The built-in LPS neuroinflammation template (seed protocol 1), every number editable.
-pub const LPS_TEMPLATE: &str = include_str!("../../../../examples/preclinical/lps_template.toml");
+/// The built-in LPS neuroinflammation template (seed protocol 1), every number editable; the text
+/// lives in `levodose-data`.
+pub use levodose_data::LPS_TEMPLATE;
 
 /// Built-in templates by name.
 pub fn template(name: &str) -> Result<&'static str> {

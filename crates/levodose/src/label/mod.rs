@@ -4,6 +4,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::interactions::ResolvedComed;
+use crate::limits::DOSE_EPS_MG;
 use crate::monograph::{ComedClass, Label, Monograph};
 use crate::regimen::{Amount, Frequency, Regimen, ResolveContext, Segment};
 
@@ -158,7 +159,7 @@ fn check_caps(label: &Label, dosed: &[Dosed], ctx: &LabelContext<'_>) -> Vec<Fin
     for d in dosed {
         let Some(mg) = d.mg else { continue };
         let name = segment_name(d.seg);
-        if mg > max + 1e-9 {
+        if mg > max + DOSE_EPS_MG {
             out.push(Finding::new(
                 "dose_above_label_max",
                 Severity::Error,
@@ -168,7 +169,7 @@ fn check_caps(label: &Label, dosed: &[Dosed], ctx: &LabelContext<'_>) -> Vec<Fin
         }
         if let Some((c, b)) = band {
             if let (Some(cap), false) = (b.max_dose_mg, b.not_recommended) {
-                if mg > cap + 1e-9 {
+                if mg > cap + DOSE_EPS_MG {
                     out.push(Finding::new(
                         "renal_cap_exceeded",
                         Severity::Error,
@@ -179,7 +180,7 @@ fn check_caps(label: &Label, dosed: &[Dosed], ctx: &LabelContext<'_>) -> Vec<Fin
             }
         }
         let cap = label.strong_cyp3a4_inhibitor_max_mg.value;
-        if mg <= cap + 1e-9 {
+        if mg <= cap + DOSE_EPS_MG {
             continue;
         }
         let hits: Vec<(&ResolvedComed, u32)> = inhibitors
@@ -335,7 +336,7 @@ fn check_start_and_titration(label: &Label, dosed: &[Dosed]) -> Vec<Finding> {
         if mb <= ma {
             continue;
         }
-        if mb - ma > step + 1e-9 {
+        if mb - ma > step + DOSE_EPS_MG {
             out.push(Finding::new(
                 "titration_step_too_large",
                 Severity::Warning,
@@ -386,7 +387,7 @@ fn check_taper(label: &Label, dosed: &[Dosed]) -> Vec<Finding> {
     let stepped_down = dosed.len() >= 2
         && dosed[dosed.len() - 2]
             .mg
-            .is_some_and(|prev| prev > mg + 1e-9);
+            .is_some_and(|prev| prev > mg + DOSE_EPS_MG);
     if stepped_down || mg < label.min_maintenance_mg.value {
         return Vec::new();
     }

@@ -5,24 +5,8 @@ use crate::error::{Error, Result};
 use serde::Serialize;
 use serde_json::Value as Json;
 
-const BUILTIN: &[(&str, &str)] = &[
-    (
-        "levomilnacipran",
-        include_str!("../../../../data/compounds/levomilnacipran.toml"),
-    ),
-    (
-        "duloxetine",
-        include_str!("../../../../data/compounds/duloxetine.toml"),
-    ),
-    (
-        "venlafaxine",
-        include_str!("../../../../data/compounds/venlafaxine.toml"),
-    ),
-    (
-        "desvenlafaxine",
-        include_str!("../../../../data/compounds/desvenlafaxine.toml"),
-    ),
-];
+/// The embedded monographs live in `levodose-data`; this module parses and validates them.
+const BUILTIN: &[(&str, &str)] = levodose_data::BUILTIN_COMPOUNDS;
 
 /// Names of the embedded monographs.
 pub fn builtin_names() -> Vec<&'static str> {
@@ -33,7 +17,7 @@ pub fn builtin_names() -> Vec<&'static str> {
 pub fn builtin(name: &str) -> Result<Monograph> {
     let wanted = name.trim().to_ascii_lowercase();
     for (n, text) in BUILTIN {
-        let m = from_toml_str(text, &format!("data/compounds/{n}.toml"))?;
+        let m = from_toml_str(text, &format!("crates/levodose-data/compounds/{n}.toml"))?;
         if *n == wanted
             || m.compound
                 .synonyms

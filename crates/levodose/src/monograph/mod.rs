@@ -1,5 +1,5 @@
 //! Compound monographs: published pharmacology as data, every number `{ value, unit, source,
-//! status, note }`. The built-in files (`data/compounds/*.toml`) are embedded in the binary.
+//! status, note }`. The built-in files (`crates/levodose-data/compounds/*.toml`) are embedded in the binary.
 //!
 //! Field names carry their unit (`clearance_l_per_h`, `net_ki_nm`); loading checks each value's
 //! unit against its name, its range, and that its source resolves in `[references]`.

@@ -1,6 +1,7 @@
 //! PK parameters of one subject and the compartment state.
 
 use crate::error::{Error, Result};
+use crate::limits::LAG_H;
 use serde::{Deserialize, Serialize};
 
 /// Upper limit of any clearance (L/h), volume (L) or rate (1/h) the engine accepts: beyond it
@@ -76,10 +77,13 @@ impl PkParams {
                 format!("{} must be above 0 and at most 1", self.bioavailability),
             ));
         }
-        if !(self.lag_h.is_finite() && (0.0..=48.0).contains(&self.lag_h)) {
+        if !LAG_H.contains(self.lag_h) {
             return Err(Error::input(
                 "lag_h",
-                format!("{} must be from 0 to 48 h", self.lag_h),
+                format!(
+                    "{} must be from {} to {} {}",
+                    self.lag_h, LAG_H.min, LAG_H.max, LAG_H.unit
+                ),
             ));
         }
         if let Some((q, v2)) = self.peripheral {

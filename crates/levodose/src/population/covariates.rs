@@ -136,7 +136,7 @@ pub fn parse_crcl(text: &str) -> Result<CrclChoice> {
                 ),
             )
         })?;
-        crate::error::check_range("crcl", x, 0.0, 250.0, "mL/min")?;
+        crate::error::check_limit("crcl", x, crate::limits::CRCL_ML_PER_MIN)?;
         Ok(x)
     };
     match text.split_once(':') {

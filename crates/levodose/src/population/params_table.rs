@@ -11,6 +11,7 @@
 use super::Individual;
 use crate::error::{Error, Result};
 use crate::interactions;
+use crate::limits::{BODY_WEIGHT_KG as WEIGHT, CRCL_ML_PER_MIN as CRCL, LAG_H};
 use crate::monograph::Monograph;
 use crate::pk::PkParams;
 use crate::subject::{checked_clearance_factor, typical_human, PkOverride};
@@ -102,7 +103,7 @@ pub fn parse_parameters(
             }
         };
         let given_f = opt(f, 1e-6, 1.0, "")?;
-        let given_lag = opt(lag, 0.0, 48.0, "h")?;
+        let given_lag = opt(lag, LAG_H.min, LAG_H.max, LAG_H.unit)?;
         f_filled += usize::from(given_f.is_none());
         lag_filled += usize::from(given_lag.is_none());
         let params = PkParams {
@@ -116,8 +117,8 @@ pub fn parse_parameters(
         out.push(Individual {
             id: cell(id).to_string(),
             params,
-            crcl_ml_per_min: opt(crcl, 0.0, 250.0, "mL/min")?,
-            weight_kg: opt(wt, 0.005, 400.0, "kg")?,
+            crcl_ml_per_min: opt(crcl, CRCL.min, CRCL.max, CRCL.unit)?,
+            weight_kg: opt(wt, WEIGHT.min, WEIGHT.max, WEIGHT.unit)?,
         });
     }
     if out.is_empty() {

@@ -4,7 +4,9 @@
 //! efficiencies are given), and `SIGNAL_over_LOADING` normalised to the calibrator's mean.
 //! A missing input makes only the endpoints built from it missing.
 
-use super::{qpcr, western, Settings, StudyData};
+use super::settings::Settings;
+use super::table::StudyData;
+use super::{qpcr, western};
 use crate::error::Result;
 use crate::finding::Finding;
 

@@ -3,7 +3,7 @@
 //! 2005), and increased immobility with reduced locomotion suggests sedation. For each drug group
 //! the two Dunnett comparisons with the control are put side by side.
 
-use super::Ordered;
+use super::table::Ordered;
 use crate::finding::{Finding, Severity};
 use levodose_stats::comparisons::{EndpointAnalysis, ALPHA};
 use serde::Serialize;

@@ -5,7 +5,8 @@
 //! units and 2^-ddCt is the efficiency-corrected ratio. Statistics run on dCt, never on fold changes.
 
 use super::settings::gene_name;
-use super::{by_group, Ordered, Settings, StudyData};
+use super::settings::Settings;
+use super::table::{by_group, Ordered, StudyData};
 use crate::error::{Error, Result};
 use levodose_stats::comparisons::describe::{mean, variance};
 use levodose_stats::comparisons::distributions::t_quantile;

@@ -3,7 +3,8 @@
 //! range checks, the conversion of salt doses to free base (once, here, so every exposure path
 //! sees base), the dosing times and the endpoint's power calculation.
 
-use crate::error::{check_range, Error, Result};
+use crate::error::{check_limit, check_range, Error, Result};
+use crate::limits::ANIMAL_WEIGHT_KG;
 use crate::monograph::Monograph;
 use crate::translate::species::{AnimalRoute, Species, SpeciesPkOverride};
 use crate::translate::{Metric, Schedule};
@@ -30,7 +31,7 @@ pub struct PreclinicalScenario {
     pub tissue: Option<Tissue>,
     /// How `analyze study` analyses the returned data (same names as its flags).
     #[serde(default)]
-    pub analysis: Option<crate::study::Settings>,
+    pub analysis: Option<crate::study::settings::Settings>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -344,7 +345,7 @@ impl PreclinicalScenario {
             route = AnimalRoute::Minipump;
         }
         if let Some(w) = self.study.weight_kg {
-            check_range("study.weight_kg", w, 0.005, 5.0, "kg")?;
+            check_limit("study.weight_kg", w, ANIMAL_WEIGHT_KG)?;
         }
         if self.dosing.days == 0 || self.dosing.days > 365 {
             return Err(Error::input(

@@ -1,7 +1,8 @@
 //! Western blot: signal / loading control per animal, normalised to the calibrator group's mean
 //! ratio, so the calibrator's mean is 1; statistics run on the normalised ratio.
 
-use super::{by_group, Ordered, Settings, StudyData};
+use super::settings::Settings;
+use super::table::{by_group, Ordered, StudyData};
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Severity};
 use levodose_stats::comparisons::describe::{mean, summarise, GroupSummary};

@@ -11,7 +11,6 @@
 use super::species::{AnimalRoute, Species, SpeciesPkOverride};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// Units of the NCA input, as far as the conversion to L/h/kg needs them.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -178,14 +177,13 @@ impl MeasuredPkFile {
         ))
     }
 
-    /// Reads a file written by `--write-pk`; errors name the file and field.
-    pub fn load(path: &Path) -> Result<MeasuredPkFile> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::input("pk", format!("cannot read {}: {e}", path.display())))?;
-        toml::from_str(&text).map_err(|e| {
+    /// Parses the text of a file written by `--write-pk`; errors name `source_name` (the file,
+    /// as the caller that read it displays it) and the field. Reading the file is the caller's.
+    pub fn from_toml_str(text: &str, source_name: &str) -> Result<MeasuredPkFile> {
+        toml::from_str(text).map_err(|e| {
             Error::input(
                 "pk",
-                format!("{} is not a measured-PK file: {e}", path.display()),
+                format!("{source_name} is not a measured-PK file: {e}"),
             )
         })
     }
@@ -196,14 +194,14 @@ impl MeasuredPkFile {
         &self,
         species: Species,
         route: AnimalRoute,
-        path: &Path,
+        source_name: &str,
     ) -> Result<SpeciesPkOverride> {
         if self.study.species != species || self.study.route != route {
             return Err(Error::input(
                 "pk",
                 format!(
                     "{} holds {} {} PK; it cannot be used for {} {} (apparent CL/F and ka belong to the route studied)",
-                    path.display(),
+                    source_name,
                     self.study.species.as_str(),
                     self.study.route.as_str(),
                     species.as_str(),

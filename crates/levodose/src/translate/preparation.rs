@@ -4,7 +4,8 @@
 //! hydrochloride 282.81 / free base 246.35 = 1.148). For a dosing volume v (mL/kg) the solution
 //! concentration is c = dose (mg/kg) / v (mg/mL), and an animal of W kg receives v W mL.
 
-use crate::error::{check_range, Error, Result};
+use crate::error::{check_limit, check_range, Error, Result};
+use crate::limits::ANIMAL_WEIGHT_KG;
 use crate::monograph::Monograph;
 use serde::Serialize;
 
@@ -60,7 +61,7 @@ pub fn prepare(
     dose_volume_ml_per_kg: f64,
 ) -> Result<Preparation> {
     check_range("dose_mg_per_kg", dose_mg_per_kg, 1e-6, 2000.0, "mg/kg")?;
-    check_range("weight_kg", weight_kg, 0.005, 5.0, "kg")?;
+    check_limit("weight_kg", weight_kg, ANIMAL_WEIGHT_KG)?;
     check_range(
         "dose_volume_ml_per_kg",
         dose_volume_ml_per_kg,

@@ -6,7 +6,8 @@
 //! (po solution, ip, iv bolus, subcutaneous osmotic minipump) comes from the species entry.
 //! Scenario files override any of these with the user's own measured values.
 
-use crate::error::{check_range, Error, Result};
+use crate::error::{check_limit, check_range, Error, Result};
+use crate::limits::ANIMAL_WEIGHT_KG;
 use crate::monograph::{Monograph, Preclinical, SpeciesData, Status, Value};
 use crate::occupancy::{Basis, OccupancyModel};
 use crate::pk::PkParams;
@@ -207,7 +208,7 @@ pub fn resolve(
     let pre = preclinical(m)?;
     let sd = species_data(m, species)?;
     let weight = match weight_kg {
-        Some(w) => check_range("weight_kg", w, 0.005, 5.0, "kg")?,
+        Some(w) => check_limit("weight_kg", w, ANIMAL_WEIGHT_KG)?,
         None => sd.body_weight_kg.value,
     };
     let mut assumptions = Vec::new();

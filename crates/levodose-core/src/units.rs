@@ -1,4 +1,4 @@
-//! Unit conversions used across the crate. Amounts in mg, volumes in L, concentrations in ng/mL.
+//! Unit conversions used across the workspace. Amounts in mg, volumes in L, concentrations in ng/mL.
 
 /// mg/L to ng/mL (1 mg/L = 1000 ng/mL).
 pub const NG_PER_ML_PER_MG_PER_L: f64 = 1000.0;

@@ -1,5 +1,5 @@
 //! Findings: warnings and errors from label rules, lint and statistical diagnostics, each with its source.
-//! One type for the whole project: the science crate re-exports it.
+//! One type for the whole project: `levodose_stats::finding` and `levodose::finding` re-export it.
 
 use serde::{Deserialize, Serialize};
 
