@@ -1,12 +1,6 @@
-//! `levodose`: a thin command-line layer over the `levodose` and `levodose-stats` libraries.
-//! The binary parses input, calls the library and formats results; it computes no pharmacology.
-
-mod commands;
-mod error;
-mod output;
-mod plot;
-mod raster;
-mod report;
+//! `levodose`: the binary. It parses the command line, dispatches to the command layer
+//! (`levodose-commands`) or the workbench (`levodose-serve`), and turns errors into exit codes
+//! (2: bad input, 1: internal); it computes no pharmacology and formats no report.
 
 use clap::{Parser, Subcommand};
 
@@ -27,32 +21,11 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-#[allow(clippy::large_enum_variant)] // parsed once; boxing the flags buys nothing
 enum Command {
-    /// Print a compound monograph with sources; flags derived and assumed values.
-    Facts(commands::facts::Args),
-    /// Simulate plasma concentration and NET/SERT occupancy for a regimen (one subject or a population).
-    Simulate(commands::simulate::Args),
-    /// Find the lowest label-conform dose that reaches a target in a share of a population.
-    Optimize(commands::optimize::Args),
-    /// Compare levomilnacipran with comparator SNRIs at usual doses: exposure and occupancy.
-    Compare(commands::compare::Args),
-    /// Translate a human exposure or occupancy to a rat or mouse dose, frequency and test window.
-    Translate(commands::translate::Args),
-    /// Design a study (groups, n, timeline, randomisation) from a scenario file.
-    Design(commands::design::Args),
-    /// Check a preclinical or clinical scenario file for design problems.
-    Lint(commands::lint::Args),
-    /// Simulate a clinical trial many times, analyse each with MMRM, and report power.
-    Trial(commands::trial::Args),
-    /// Analyse data: MMRM, dose-response fits.
-    Analyze(commands::analyze::Args),
-    /// Fit a population PK model (FOCE-I, as NONMEM) to a NONMEM-format dataset.
-    Fit(commands::fit::Args),
-    /// One patient's levels and dosing history: MAP Bayesian CL/F, V/F, ka, predicted profiles and the label-conform dose for a target.
-    Individualize(commands::individualize::Args),
+    #[command(flatten)]
+    Run(levodose_commands::cli::Command),
     /// Start the local web workbench (127.0.0.1; forms, reports, JSON downloads).
-    Serve(commands::serve::Args),
+    Serve(levodose_serve::Args),
 }
 
 fn main() {
@@ -66,28 +39,13 @@ fn main() {
         }
     };
     let result = match cli.command {
-        Command::Facts(a) => commands::facts::run(a),
-        Command::Simulate(a) => commands::simulate::run(a),
-        Command::Optimize(a) => commands::optimize::run(a),
-        Command::Compare(a) => commands::compare::run(a),
-        Command::Translate(a) => commands::translate::run(a),
-        Command::Design(a) => commands::design::run(a),
-        Command::Lint(a) => commands::lint::run(a),
-        Command::Trial(a) => commands::trial::run(a),
-        Command::Analyze(a) => commands::analyze::run(a),
-        Command::Fit(a) => commands::fit::run(a),
-        Command::Individualize(a) => commands::individualize::run(a),
-        Command::Serve(a) => commands::serve::run(a),
+        Command::Run(c) => c.run(),
+        Command::Serve(a) => levodose_serve::run(a),
     };
     if let Err(e) = result {
         eprintln!("{e}");
         std::process::exit(e.exit_code());
     }
-}
-
-/// The research-use note every report carries.
-pub fn research_note() -> &'static str {
-    levodose::RESEARCH_USE_NOTE
 }
 
 /// Rust ignores SIGPIPE, so `levodose ... | head` would fail on a closed pipe; restore the default
