@@ -9,4 +9,5 @@ pub mod finding;
 pub mod meta;
 pub mod mmrm;
 pub mod nca;
+pub mod optim;
 pub mod power;

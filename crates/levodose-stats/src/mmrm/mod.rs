@@ -34,6 +34,7 @@ mod df;
 mod fit;
 mod formula;
 mod lsmeans;
+mod newton;
 mod type3;
 
 pub use data::{Data, Variable};
