@@ -325,3 +325,82 @@ fn the_fitted_model_is_read_back_and_simulated() {
         String::from_utf8_lossy(&trial.stderr)
     );
 }
+
+#[test]
+fn fit_trace_prints_the_iteration_log_and_the_final_ofv() {
+    let out = levodose(&[
+        "fit",
+        "examples/fit/levomilnacipran_sim.csv",
+        "--model",
+        "examples/fit/oral1_lag.toml",
+        "--covariance",
+        "none",
+        "--json",
+        "--trace",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let iterations: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("ITERATION NO.: "))
+        .collect();
+    assert!(iterations.len() >= 2, "{stderr}");
+    assert!(iterations[0].starts_with("ITERATION NO.: 0  OBJECTIVE VALUE: "));
+    assert!(iterations
+        .iter()
+        .all(|l| l.contains("  NO. OF FUNC. EVALS.: ")));
+    // The last iteration line is the fit's last iterate.
+    let last = iterations.last().unwrap();
+    assert!(
+        last.starts_with(&format!("ITERATION NO.: {}  ", j["iterations"])),
+        "{last} vs {} iterations",
+        j["iterations"]
+    );
+    let final_line = stderr.lines().last().unwrap();
+    let ofv: f64 = final_line
+        .strip_prefix("MINIMUM VALUE OF OBJECTIVE FUNCTION: ")
+        .unwrap_or_else(|| panic!("{final_line}"))
+        .parse()
+        .unwrap();
+    assert_eq!(ofv, j["ofv"].as_f64().unwrap());
+}
+
+#[test]
+fn fit_without_trace_prints_no_iteration_log() {
+    let out = levodose(&[
+        "fit",
+        "examples/fit/levomilnacipran_sim.csv",
+        "--model",
+        "examples/fit/oral1_lag.toml",
+        "--posthoc-only",
+        "--json",
+    ]);
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("ITERATION NO."));
+}
+
+#[test]
+fn a_covariate_that_makes_a_parameter_non_positive_is_named_with_its_subject() {
+    // 1 + 0.05 (CRCL - 100) <= 0 for CRCL <= 80: subjects of the dataset have CRCL 68.
+    let model = tmp(
+        "linear_crcl.toml",
+        "structure = \"oral-1cpt-lag\"\n[parameters.cl]\ninit = 20\nomega = 0.1\n[parameters.cl.covariates.CRCL]\nreference = 100\nform = \"linear\"\ninit = 0.05\n[parameters.v]\ninit = 350\nomega = 0.1\n[parameters.ka]\ninit = 1\nomega = 0.2\n[parameters.lag]\ninit = 3.5\n[error]\nproportional_sd = 0.2\n",
+    );
+    let out = levodose(&[
+        "fit",
+        "examples/fit/levomilnacipran_sim.csv",
+        "--model",
+        model.to_str().unwrap(),
+        "--json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("covariate CRCL = ")
+            && stderr.contains("of subject ")
+            && stderr.contains("makes cl <= 0"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("positive definite"), "{stderr}");
+}

@@ -82,6 +82,10 @@ pub struct Args {
     /// Compound whose built-in monograph --write-monograph starts from.
     #[arg(long, default_value = "levomilnacipran")]
     pub compound: String,
+    /// Print the iteration log to stderr, as NONMEM's (ITERATION NO., OBJECTIVE VALUE, NO. OF
+    /// FUNC. EVALS.), then the final OFV.
+    #[arg(long)]
+    pub trace: bool,
 }
 
 fn units(args: &Args, file_units: DatasetUnits) -> CliResult<Option<DatasetUnits>> {
@@ -160,7 +164,21 @@ pub fn run(args: Args) -> CliResult {
         covariance,
         ..Default::default()
     };
-    let result = levodose_fit::fit(&model, &data, &fit_opts).map_err(|e| match e {
+    let mut trace = |r: &levodose_fit::optim::IterationReport| {
+        let evals = r.evaluations.unwrap_or(0);
+        eprintln!(
+            "ITERATION NO.: {}  OBJECTIVE VALUE: {:.4}  NO. OF FUNC. EVALS.: {evals}",
+            r.iteration, r.objective
+        );
+    };
+    let mut quiet = levodose_fit::optim::NoObserver;
+    let observer: &mut dyn levodose_fit::optim::Observer =
+        if args.trace { &mut trace } else { &mut quiet };
+    let result = levodose_fit::fit_observed(&model, &data, &fit_opts, observer);
+    if let (true, Ok(r)) = (args.trace, &result) {
+        eprintln!("MINIMUM VALUE OF OBJECTIVE FUNCTION: {}", r.ofv);
+    }
+    let result = result.map_err(|e| match e {
         levodose::Error::Numerical(m) => CliError::Internal(anyhow::anyhow!(m)),
         other => CliError::input(format!("{}: {other}", args.data.display())),
     })?;

@@ -8,13 +8,12 @@
 //! - [`individualize`] and [`tdm`]: one patient's MAP estimate from measured levels, the
 //!   predicted profiles with intervals and the label-conform dose for a target.
 //! - [`estimate`]: the population objective exactly as NONMEM's FOCE-I, its minimisation by BFGS
-//!   ([`bfgs`]), the covariance step and diagnostics.
+//!   (`levodose_stats::optim`), the covariance step and diagnostics.
 //! - [`curves`]: each subject's PRED and IPRED on a fine time grid (individual fit plots).
 //! - [`vpc`]: the visual predictive check, simulated from the fit with the same predictions.
 //!
 //! Research use only: nothing here is dosing advice for a patient.
 
-pub mod bfgs;
 pub mod curves;
 pub mod dual;
 pub mod estimate;
@@ -26,5 +25,7 @@ pub mod predict;
 pub mod tdm;
 pub mod vpc;
 
-pub use estimate::{fit, FitOptions, FitResult};
+pub use estimate::{fit, fit_observed, FitOptions, FitResult};
+/// The solver interface (observers of `fit_observed`, terminations).
+pub use levodose_stats::optim;
 pub use model::{Model, ModelFile};

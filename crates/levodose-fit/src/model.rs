@@ -242,270 +242,31 @@ impl Model {
         self.names()[self.eta_parameter[e]]
     }
 
+    /// Parses and resolves a model file's text (`--model model.toml`); reading it is the
+    /// caller's.
+    pub fn from_toml_str(text: &str) -> Result<Self> {
+        Model::from_file(&ModelFile::from_toml(text)?)
+    }
+
     /// Resolves and validates a model file; errors name the key and the allowed values.
     pub fn from_file(file: &ModelFile) -> Result<Self> {
         let structure = Structure::parse(&file.structure)?;
-        let names = structure.parameter_names();
-        for key in file.parameters.keys() {
-            if !names.contains(&key.as_str()) {
-                return Err(Error::input(
-                    format!("parameters.{key}"),
-                    format!(
-                        "not a parameter of {}; its parameters are {}",
-                        structure.as_str(),
-                        names.join(", ")
-                    ),
-                ));
-            }
-        }
-        let mut theta = Vec::new();
-        let mut theta_fixed = Vec::new();
-        let mut eta_parameter = Vec::new();
-        let mut omega_var = Vec::new();
-        let mut omega_fixed = Vec::new();
-        let mut covariates = Vec::new();
-        for (k, name) in names.iter().enumerate() {
-            let p = file.parameters.get(*name).ok_or_else(|| {
-                Error::input(
-                    format!("parameters.{name}"),
-                    format!("missing: {} needs {}", structure.as_str(), names.join(", ")),
-                )
-            })?;
-            if !(p.init.is_finite() && p.init > 0.0) {
-                return Err(Error::input(
-                    format!("parameters.{name}.init"),
-                    format!("{} must be > 0 (natural scale, log-normal)", p.init),
-                ));
-            }
-            theta.push(p.init);
-            theta_fixed.push(p.fixed);
-            if let Some(w) = p.omega {
-                if !(w.is_finite() && w > 0.0 && w < 10.0) {
-                    return Err(Error::input(
-                        format!("parameters.{name}.omega"),
-                        format!("{w} must be a variance above 0 and below 10"),
-                    ));
-                }
-                eta_parameter.push(k);
-                omega_var.push(w);
-                omega_fixed.push(p.omega_fixed);
-            } else if p.omega_fixed {
-                return Err(Error::input(
-                    format!("parameters.{name}.omega_fixed"),
-                    "set without an omega",
-                ));
-            }
-            for (col, c) in &p.covariates {
-                let key = format!("parameters.{name}.covariates.{col}");
-                let form = match c.form.as_str() {
-                    "power" => CovariateForm::Power,
-                    "linear" => CovariateForm::Linear,
-                    "factor" => CovariateForm::Factor,
-                    other => {
-                        return Err(Error::input(
-                            format!("{key}.form"),
-                            format!("\"{other}\" is not supported; use power, linear or factor"),
-                        ))
-                    }
-                };
-                if !(c.reference.is_finite() && (form != CovariateForm::Power || c.reference > 0.0))
-                {
-                    return Err(Error::input(
-                        format!("{key}.reference"),
-                        format!("{} must be a positive number", c.reference),
-                    ));
-                }
-                let column = col.to_ascii_uppercase();
-                if form == CovariateForm::Factor {
-                    if c.init.is_some() {
-                        return Err(Error::input(
-                            format!("{key}.init"),
-                            "a factor takes the initial multiplier of each level in `levels`, not init",
-                        ));
-                    }
-                    if c.levels.is_empty() {
-                        return Err(Error::input(
-                            format!("{key}.levels"),
-                            "give the initial multiplier of each non-reference level, e.g. levels = { \"1\" = 0.8 }",
-                        ));
-                    }
-                    for (level_key, &mult) in &c.levels {
-                        let level: f64 = level_key.trim().parse().map_err(|_| {
-                            Error::input(
-                                format!("{key}.levels.{level_key}"),
-                                "a level is the number in the column, e.g. \"1\"",
-                            )
-                        })?;
-                        if level == c.reference {
-                            return Err(Error::input(
-                                format!("{key}.levels.{level_key}"),
-                                "is the reference level (multiplier 1)",
-                            ));
-                        }
-                        if !(mult.is_finite() && mult > 0.0) {
-                            return Err(Error::input(
-                                format!("{key}.levels.{level_key}"),
-                                format!("{mult} must be a multiplier > 0"),
-                            ));
-                        }
-                        covariates.push(Covariate {
-                            parameter: k,
-                            column: column.clone(),
-                            form,
-                            reference: c.reference,
-                            level: Some(level),
-                            init: mult.ln(),
-                            fixed: c.fixed,
-                        });
-                    }
-                    continue;
-                }
-                if !c.levels.is_empty() {
-                    return Err(Error::input(
-                        format!("{key}.levels"),
-                        "levels belong to form = \"factor\"",
-                    ));
-                }
-                let init = c.init.filter(|v| v.is_finite()).ok_or_else(|| {
-                    Error::input(format!("{key}.init"), "must be a finite number")
-                })?;
-                covariates.push(Covariate {
-                    parameter: k,
-                    column,
-                    form,
-                    reference: c.reference,
-                    level: None,
-                    init,
-                    fixed: c.fixed,
-                });
-            }
-        }
-        let n = eta_parameter.len();
-        let mut omega = DMatrix::zeros(n, n);
-        for (e, w) in omega_var.iter().enumerate() {
-            omega[(e, e)] = *w;
-        }
-        let mut omega_pairs = Vec::new();
-        if let Some(b) = &file.omega_block {
-            let in_range = |r: f64| r.is_finite() && r.abs() < 1.0;
-            if let Some(r) = b.correlation.filter(|r| !in_range(*r)) {
-                return Err(Error::input(
-                    "omega_block.correlation",
-                    format!("{r} must be between -1 and 1"),
-                ));
-            }
-            for (pair, &r) in &b.correlations {
-                let names_ok = pair.split_once(',').is_some_and(|(x, y)| {
-                    b.parameters.contains(&x.trim().to_string())
-                        && b.parameters.contains(&y.trim().to_string())
-                        && x.trim() != y.trim()
-                });
-                if !names_ok {
-                    return Err(Error::input(
-                        format!("omega_block.correlations.\"{pair}\""),
-                        format!(
-                            "name two different parameters of the block ({}), as \"a,b\"",
-                            b.parameters.join(", ")
-                        ),
-                    ));
-                }
-                if !in_range(r) {
-                    return Err(Error::input(
-                        format!("omega_block.correlations.\"{pair}\""),
-                        format!("{r} must be between -1 and 1"),
-                    ));
-                }
-            }
-            let mut idx = Vec::new();
-            for p in &b.parameters {
-                let e = names
-                    .iter()
-                    .position(|x| x == p)
-                    .and_then(|k| eta_parameter.iter().position(|&ep| ep == k))
-                    .ok_or_else(|| {
-                        Error::input(
-                            "omega_block.parameters",
-                            format!("\"{p}\" is not a parameter with an omega"),
-                        )
-                    })?;
-                idx.push(e);
-            }
-            if idx.len() < 2 {
-                return Err(Error::input(
-                    "omega_block.parameters",
-                    "needs at least two parameters",
-                ));
-            }
-            for (a, &i) in idx.iter().enumerate() {
-                for (bb, &j) in idx[..a].iter().enumerate() {
-                    let (pa, pb) = (&b.parameters[a], &b.parameters[bb]);
-                    let r = b
-                        .correlations
-                        .iter()
-                        .find(|(k, _)| {
-                            k.split_once(',').is_some_and(|(x, y)| {
-                                (x.trim() == pa && y.trim() == pb)
-                                    || (x.trim() == pb && y.trim() == pa)
-                            })
-                        })
-                        .map(|(_, r)| *r)
-                        .or(b.correlation)
-                        .ok_or_else(|| {
-                            Error::input(
-                                "omega_block",
-                                format!(
-                                    "give correlation, or correlations.\"{pb},{pa}\" for this pair"
-                                ),
-                            )
-                        })?;
-                    let (hi, lo) = if i > j { (i, j) } else { (j, i) };
-                    let c = r * (omega[(hi, hi)] * omega[(lo, lo)]).sqrt();
-                    omega[(hi, lo)] = c;
-                    omega[(lo, hi)] = c;
-                    omega_pairs.push((hi, lo));
-                }
-            }
-            if omega.clone().cholesky().is_none() {
-                return Err(Error::input(
-                    "omega_block.correlation",
-                    "gives an omega matrix that is not positive definite",
-                ));
-            }
-        }
-        let e = &file.error;
-        for (key, v) in [
-            ("error.additive_sd", e.additive_sd),
-            ("error.proportional_sd", e.proportional_sd),
-        ] {
-            if let Some(x) = v {
-                if !(x.is_finite() && x > 0.0) {
-                    return Err(Error::input(
-                        key,
-                        format!("{x} must be a standard deviation > 0"),
-                    ));
-                }
-            }
-        }
-        if e.additive_sd.is_none() && e.proportional_sd.is_none() {
-            return Err(Error::input(
-                "error",
-                "give additive_sd, proportional_sd or both",
-            ));
-        }
+        check_parameter_names(structure, file)?;
+        let params = resolve_parameters(structure, file)?;
+        let (omega, omega_pairs) = match &file.omega_block {
+            Some(b) => omega_with_block(&params, structure.parameter_names(), b)?,
+            None => (diagonal_omega(&params.omega_var), Vec::new()),
+        };
         Ok(Model {
             structure,
-            theta,
-            theta_fixed,
-            eta_parameter,
+            theta: params.theta,
+            theta_fixed: params.theta_fixed,
+            eta_parameter: params.eta_parameter,
             omega,
-            omega_fixed,
+            omega_fixed: params.omega_fixed,
             omega_pairs,
-            covariates,
-            error: ErrorModel {
-                additive_sd: e.additive_sd,
-                proportional_sd: e.proportional_sd,
-                fixed: e.fixed,
-            },
+            covariates: params.covariates,
+            error: resolve_error(&file.error)?,
         })
     }
 
@@ -599,4 +360,312 @@ impl Model {
             },
         }
     }
+}
+
+/// Every parameter of the file belongs to the structure.
+fn check_parameter_names(structure: Structure, file: &ModelFile) -> Result<()> {
+    let names = structure.parameter_names();
+    for key in file.parameters.keys() {
+        if !names.contains(&key.as_str()) {
+            return Err(Error::input(
+                format!("parameters.{key}"),
+                format!(
+                    "not a parameter of {}; its parameters are {}",
+                    structure.as_str(),
+                    names.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The structural parameters in the structure's order, with their etas and covariates.
+struct Parameters {
+    theta: Vec<f64>,
+    theta_fixed: Vec<bool>,
+    eta_parameter: Vec<usize>,
+    /// Initial variance of each eta.
+    omega_var: Vec<f64>,
+    omega_fixed: Vec<bool>,
+    covariates: Vec<Covariate>,
+}
+
+fn resolve_parameters(structure: Structure, file: &ModelFile) -> Result<Parameters> {
+    let names = structure.parameter_names();
+    let mut out = Parameters {
+        theta: Vec::new(),
+        theta_fixed: Vec::new(),
+        eta_parameter: Vec::new(),
+        omega_var: Vec::new(),
+        omega_fixed: Vec::new(),
+        covariates: Vec::new(),
+    };
+    for (k, name) in names.iter().enumerate() {
+        let p = file.parameters.get(*name).ok_or_else(|| {
+            Error::input(
+                format!("parameters.{name}"),
+                format!("missing: {} needs {}", structure.as_str(), names.join(", ")),
+            )
+        })?;
+        if !(p.init.is_finite() && p.init > 0.0) {
+            return Err(Error::input(
+                format!("parameters.{name}.init"),
+                format!("{} must be > 0 (natural scale, log-normal)", p.init),
+            ));
+        }
+        out.theta.push(p.init);
+        out.theta_fixed.push(p.fixed);
+        if let Some(w) = p.omega {
+            if !(w.is_finite() && w > 0.0 && w < 10.0) {
+                return Err(Error::input(
+                    format!("parameters.{name}.omega"),
+                    format!("{w} must be a variance above 0 and below 10"),
+                ));
+            }
+            out.eta_parameter.push(k);
+            out.omega_var.push(w);
+            out.omega_fixed.push(p.omega_fixed);
+        } else if p.omega_fixed {
+            return Err(Error::input(
+                format!("parameters.{name}.omega_fixed"),
+                "set without an omega",
+            ));
+        }
+        for (col, c) in &p.covariates {
+            let key = format!("parameters.{name}.covariates.{col}");
+            out.covariates.extend(resolve_covariate(k, col, c, &key)?);
+        }
+    }
+    Ok(out)
+}
+
+/// One covariate entry of parameter `k`: one coefficient, or one per level of a factor.
+fn resolve_covariate(k: usize, col: &str, c: &CovariateFile, key: &str) -> Result<Vec<Covariate>> {
+    let form = match c.form.as_str() {
+        "power" => CovariateForm::Power,
+        "linear" => CovariateForm::Linear,
+        "factor" => CovariateForm::Factor,
+        other => {
+            return Err(Error::input(
+                format!("{key}.form"),
+                format!("\"{other}\" is not supported; use power, linear or factor"),
+            ))
+        }
+    };
+    if !(c.reference.is_finite() && (form != CovariateForm::Power || c.reference > 0.0)) {
+        return Err(Error::input(
+            format!("{key}.reference"),
+            format!("{} must be a positive number", c.reference),
+        ));
+    }
+    let column = col.to_ascii_uppercase();
+    if form == CovariateForm::Factor {
+        return factor_levels(k, column, c, key);
+    }
+    if !c.levels.is_empty() {
+        return Err(Error::input(
+            format!("{key}.levels"),
+            "levels belong to form = \"factor\"",
+        ));
+    }
+    let init = c
+        .init
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| Error::input(format!("{key}.init"), "must be a finite number"))?;
+    Ok(vec![Covariate {
+        parameter: k,
+        column,
+        form,
+        reference: c.reference,
+        level: None,
+        init,
+        fixed: c.fixed,
+    }])
+}
+
+/// A factor covariate: one log-multiplier coefficient per non-reference level.
+fn factor_levels(k: usize, column: String, c: &CovariateFile, key: &str) -> Result<Vec<Covariate>> {
+    if c.init.is_some() {
+        return Err(Error::input(
+            format!("{key}.init"),
+            "a factor takes the initial multiplier of each level in `levels`, not init",
+        ));
+    }
+    if c.levels.is_empty() {
+        return Err(Error::input(
+            format!("{key}.levels"),
+            "give the initial multiplier of each non-reference level, e.g. levels = { \"1\" = 0.8 }",
+        ));
+    }
+    let mut out = Vec::new();
+    for (level_key, &mult) in &c.levels {
+        let level: f64 = level_key.trim().parse().map_err(|_| {
+            Error::input(
+                format!("{key}.levels.{level_key}"),
+                "a level is the number in the column, e.g. \"1\"",
+            )
+        })?;
+        if level == c.reference {
+            return Err(Error::input(
+                format!("{key}.levels.{level_key}"),
+                "is the reference level (multiplier 1)",
+            ));
+        }
+        if !(mult.is_finite() && mult > 0.0) {
+            return Err(Error::input(
+                format!("{key}.levels.{level_key}"),
+                format!("{mult} must be a multiplier > 0"),
+            ));
+        }
+        out.push(Covariate {
+            parameter: k,
+            column: column.clone(),
+            form: CovariateForm::Factor,
+            reference: c.reference,
+            level: Some(level),
+            init: mult.ln(),
+            fixed: c.fixed,
+        });
+    }
+    Ok(out)
+}
+
+fn diagonal_omega(omega_var: &[f64]) -> DMatrix<f64> {
+    let n = omega_var.len();
+    let mut omega = DMatrix::zeros(n, n);
+    for (e, w) in omega_var.iter().enumerate() {
+        omega[(e, e)] = *w;
+    }
+    omega
+}
+
+/// Omega with the covariances of `[omega_block]` and the eta pairs (i > j) they occupy.
+fn omega_with_block(
+    params: &Parameters,
+    names: &[&str],
+    b: &OmegaBlockFile,
+) -> Result<(DMatrix<f64>, Vec<(usize, usize)>)> {
+    check_block_correlations(b)?;
+    let mut idx = Vec::new();
+    for p in &b.parameters {
+        let e = names
+            .iter()
+            .position(|x| x == p)
+            .and_then(|k| params.eta_parameter.iter().position(|&ep| ep == k))
+            .ok_or_else(|| {
+                Error::input(
+                    "omega_block.parameters",
+                    format!("\"{p}\" is not a parameter with an omega"),
+                )
+            })?;
+        idx.push(e);
+    }
+    if idx.len() < 2 {
+        return Err(Error::input(
+            "omega_block.parameters",
+            "needs at least two parameters",
+        ));
+    }
+    let mut omega = diagonal_omega(&params.omega_var);
+    let mut omega_pairs = Vec::new();
+    for (a, &i) in idx.iter().enumerate() {
+        for (bb, &j) in idx[..a].iter().enumerate() {
+            let r = block_correlation(b, &b.parameters[a], &b.parameters[bb])?;
+            let (hi, lo) = if i > j { (i, j) } else { (j, i) };
+            let c = r * (omega[(hi, hi)] * omega[(lo, lo)]).sqrt();
+            omega[(hi, lo)] = c;
+            omega[(lo, hi)] = c;
+            omega_pairs.push((hi, lo));
+        }
+    }
+    if omega.clone().cholesky().is_none() {
+        return Err(Error::input(
+            "omega_block.correlation",
+            "gives an omega matrix that is not positive definite",
+        ));
+    }
+    Ok((omega, omega_pairs))
+}
+
+/// The block's correlations are in (-1, 1) and each `correlations` key names two of its
+/// parameters.
+fn check_block_correlations(b: &OmegaBlockFile) -> Result<()> {
+    let in_range = |r: f64| r.is_finite() && r.abs() < 1.0;
+    if let Some(r) = b.correlation.filter(|r| !in_range(*r)) {
+        return Err(Error::input(
+            "omega_block.correlation",
+            format!("{r} must be between -1 and 1"),
+        ));
+    }
+    for (pair, &r) in &b.correlations {
+        let names_ok = pair.split_once(',').is_some_and(|(x, y)| {
+            b.parameters.contains(&x.trim().to_string())
+                && b.parameters.contains(&y.trim().to_string())
+                && x.trim() != y.trim()
+        });
+        if !names_ok {
+            return Err(Error::input(
+                format!("omega_block.correlations.\"{pair}\""),
+                format!(
+                    "name two different parameters of the block ({}), as \"a,b\"",
+                    b.parameters.join(", ")
+                ),
+            ));
+        }
+        if !in_range(r) {
+            return Err(Error::input(
+                format!("omega_block.correlations.\"{pair}\""),
+                format!("{r} must be between -1 and 1"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The correlation of the pair (`pa`, `pb`): its own entry in `correlations`, else the block's
+/// `correlation`.
+fn block_correlation(b: &OmegaBlockFile, pa: &str, pb: &str) -> Result<f64> {
+    b.correlations
+        .iter()
+        .find(|(k, _)| {
+            k.split_once(',').is_some_and(|(x, y)| {
+                (x.trim() == pa && y.trim() == pb) || (x.trim() == pb && y.trim() == pa)
+            })
+        })
+        .map(|(_, r)| *r)
+        .or(b.correlation)
+        .ok_or_else(|| {
+            Error::input(
+                "omega_block",
+                format!("give correlation, or correlations.\"{pb},{pa}\" for this pair"),
+            )
+        })
+}
+
+fn resolve_error(e: &ErrorFile) -> Result<ErrorModel> {
+    for (key, v) in [
+        ("error.additive_sd", e.additive_sd),
+        ("error.proportional_sd", e.proportional_sd),
+    ] {
+        if let Some(x) = v {
+            if !(x.is_finite() && x > 0.0) {
+                return Err(Error::input(
+                    key,
+                    format!("{x} must be a standard deviation > 0"),
+                ));
+            }
+        }
+    }
+    if e.additive_sd.is_none() && e.proportional_sd.is_none() {
+        return Err(Error::input(
+            "error",
+            "give additive_sd, proportional_sd or both",
+        ));
+    }
+    Ok(ErrorModel {
+        additive_sd: e.additive_sd,
+        proportional_sd: e.proportional_sd,
+        fixed: e.fixed,
+    })
 }

@@ -9,6 +9,7 @@
 
 use crate::model::Structure;
 use crate::predict::{predict, PreparedSubject};
+use levodose_stats::optim::{self, CostFunction, NoObserver, Solver, State, Step, Termination};
 use nalgebra::{DMatrix, DVector};
 
 /// Everything fixed while one subject's eta moves.
@@ -130,46 +131,21 @@ impl SubjectProblem<'_> {
         (value, grad, prec)
     }
 
-    /// The conditional mode from `start`; `tolerance` bounds the Newton decrement.
+    /// The conditional mode from `start`; `tolerance` bounds the Newton decrement. A mode whose
+    /// scoring did not converge says so in [`Mode::converged`] (a finding of the fit and of the
+    /// MAP estimate).
     pub fn mode(&self, start: &DVector<f64>, tolerance: f64) -> Mode {
-        let mut eta = start.clone();
-        let (mut value, mut grad, mut prec) = self.derivatives(&eta);
-        if !value.is_finite() {
-            eta.fill(0.0);
-            (value, grad, prec) = self.derivatives(&eta);
-        }
-        let mut converged = false;
-        let mut iterations = 0;
-        for it in 0..200 {
-            iterations = it;
-            let Some(chol) = prec.clone().cholesky() else {
-                break;
-            };
-            let step = -0.5 * chol.solve(&grad);
-            let decrement = -grad.dot(&step);
-            if decrement < tolerance {
-                converged = true;
-                break;
-            }
-            let mut t = 1.0;
-            let mut accepted = false;
-            for _ in 0..40 {
-                let trial = &eta + t * &step;
-                let v = self.inner_value(&trial);
-                if v <= value - 1e-4 * t * decrement {
-                    eta = trial;
-                    accepted = true;
-                    break;
-                }
-                t *= 0.5;
-            }
-            if !accepted {
-                // No decrease possible at machine precision: this is the mode.
-                converged = decrement < 1e-6;
-                break;
-            }
-            (value, grad, prec) = self.derivatives(&eta);
-        }
+        let mut scoring = FisherScoring {
+            start,
+            tolerance,
+            value: f64::NAN,
+            grad: DVector::zeros(0),
+            prec: DMatrix::zeros(0, 0),
+            step: DVector::zeros(0),
+            decrement: f64::NAN,
+        };
+        let outcome = optim::run(self, &mut scoring, MAX_SCORING_ITERATIONS, &mut NoObserver);
+        let FisherScoring { value, prec, .. } = scoring;
         let log_det_prec = match prec.clone().cholesky() {
             Some(c) => 2.0 * c.l().diagonal().iter().map(|d| d.ln()).sum::<f64>(),
             None => f64::INFINITY,
@@ -177,10 +153,92 @@ impl SubjectProblem<'_> {
         Mode {
             ofv: value + self.log_det_omega + log_det_prec,
             inner: value,
-            eta,
+            converged: outcome.converged(),
+            iterations: outcome.iterations,
+            eta: outcome.param,
             precision: prec,
-            converged,
-            iterations,
         }
+    }
+}
+
+/// Far more scoring iterations than a mode from a warm start needs (a handful).
+const MAX_SCORING_ITERATIONS: usize = 200;
+
+/// The inner objective L(eta) (the line search's cost).
+impl CostFunction for SubjectProblem<'_> {
+    type Param = DVector<f64>;
+    fn cost(&self, eta: &DVector<f64>) -> f64 {
+        self.inner_value(eta)
+    }
+}
+
+/// Fisher scoring with a backtracking line search on L; `value`, `grad` and `prec` are L, its
+/// gradient and Omega^-1 + H at the current eta.
+struct FisherScoring<'s> {
+    start: &'s DVector<f64>,
+    tolerance: f64,
+    value: f64,
+    grad: DVector<f64>,
+    prec: DMatrix<f64>,
+    /// The scoring step at the current eta, once the stopping test has computed it.
+    step: DVector<f64>,
+    /// The Newton decrement -grad' step.
+    decrement: f64,
+}
+
+impl Solver<SubjectProblem<'_>> for FisherScoring<'_> {
+    fn init(&mut self, p: &SubjectProblem<'_>) -> State<DVector<f64>> {
+        let mut eta = self.start.clone();
+        (self.value, self.grad, self.prec) = p.derivatives(&eta);
+        if !self.value.is_finite() {
+            eta.fill(0.0);
+            (self.value, self.grad, self.prec) = p.derivatives(&eta);
+        }
+        let mut state = State::new(eta, self.value);
+        state.gradient_norm = Some(self.grad.amax());
+        state
+    }
+
+    fn terminate(
+        &mut self,
+        _: &SubjectProblem<'_>,
+        state: &State<DVector<f64>>,
+    ) -> Option<Termination> {
+        // The tests are made before an iteration that is to run, not after the last.
+        if state.iteration >= state.max_iterations {
+            return None;
+        }
+        let Some(chol) = self.prec.clone().cholesky() else {
+            return Some(Termination::Failed(
+                "Omega^-1 + H is not positive definite".into(),
+            ));
+        };
+        self.step = -0.5 * chol.solve(&self.grad);
+        self.decrement = -self.grad.dot(&self.step);
+        (self.decrement < self.tolerance)
+            .then_some(Termination::Converged("Newton decrement below tolerance"))
+    }
+
+    fn next_iter(&mut self, p: &SubjectProblem<'_>, state: &mut State<DVector<f64>>) -> Step {
+        let mut t = 1.0;
+        for _ in 0..40 {
+            let trial = &state.param + t * &self.step;
+            let v = p.inner_value(&trial);
+            if v <= self.value - 1e-4 * t * self.decrement {
+                (self.value, self.grad, self.prec) = p.derivatives(&trial);
+                state.param = trial;
+                state.cost = self.value;
+                state.gradient_norm = Some(self.grad.amax());
+                return Step::Continue;
+            }
+            t *= 0.5;
+        }
+        // No decrease possible at machine precision: this is the mode.
+        const WHY: &str = "line search found no decrease";
+        Step::Stopped(if self.decrement < 1e-6 {
+            Termination::Converged(WHY)
+        } else {
+            Termination::Failed(WHY.into())
+        })
     }
 }

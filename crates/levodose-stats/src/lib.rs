@@ -8,6 +8,7 @@ pub mod dose_response;
 pub mod meta;
 pub mod mmrm;
 pub mod nca;
+pub mod optim;
 pub mod power;
 
 /// The one `Finding` type lives in `levodose-core`; `levodose_stats::finding` names it as before.

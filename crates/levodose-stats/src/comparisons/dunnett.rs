@@ -11,6 +11,7 @@ use super::anova::Anova;
 use super::describe::mean;
 use super::distributions::{norm_pdf, norm_sf, t_two_sided};
 use super::{quadrature, root, scale};
+use crate::optim::Termination;
 use serde::Serialize;
 
 const REL_TOL: f64 = 1e-12;
@@ -38,6 +39,9 @@ pub struct Dunnett {
     pub df: f64,
     pub critical_value_95: f64,
     pub comparisons: Vec<DunnettRow>,
+    /// How the search for the critical value ended (a finding unless converged).
+    #[serde(skip)]
+    pub critical_value_search: Termination,
 }
 
 /// P(max_i |T_i| > c) for the one-way correlation structure given by `lambda`, with `df`
@@ -61,8 +65,8 @@ pub fn p_exceed(c: f64, lambda: &[f64], df: f64) -> f64 {
     scale::expect(conditional, df, REL_TOL).clamp(0.0, 1.0)
 }
 
-/// The two-sided 95 % critical value: P(max |T_i| > c) = 0.05.
-pub fn critical_value(lambda: &[f64], df: f64, alpha: f64) -> f64 {
+/// The two-sided critical value, P(max |T_i| > c) = `alpha`, and how its search ended.
+pub fn critical_value(lambda: &[f64], df: f64, alpha: f64) -> (f64, Termination) {
     root::illinois(|c| p_exceed(c, lambda, df) - alpha, 1.0, 60.0, 1e-12)
 }
 
@@ -78,7 +82,7 @@ pub fn dunnett(names: &[String], groups: &[&[f64]], control: usize, fit: &Anova)
             (n / (n + nc as f64)).sqrt()
         })
         .collect();
-    let crit = critical_value(&lambda, fit.df2, 0.05);
+    let (crit, critical_value_search) = critical_value(&lambda, fit.df2, 0.05);
     let comparisons = others
         .iter()
         .map(|&i| {
@@ -105,6 +109,7 @@ pub fn dunnett(names: &[String], groups: &[&[f64]], control: usize, fit: &Anova)
         df: fit.df2,
         critical_value_95: crit,
         comparisons,
+        critical_value_search,
     }
 }
 

@@ -179,10 +179,26 @@ pub fn analyse(input: &OneWayInput) -> EndpointAnalysis {
         Some(fit) => {
             if let Some(c) = control {
                 let d = dunnett::dunnett(&names, &vals, c, fit);
+                if !d.critical_value_search.is_converged() {
+                    findings.push(root_not_converged(
+                        "Dunnett's critical value",
+                        &d.critical_value_search,
+                        input.endpoint,
+                        &src,
+                    ));
+                }
                 out.dunnett_critical_value_95 = Some(d.critical_value_95);
                 out.dunnett = d.comparisons;
             }
             let t = tukey::tukey(&names, &vals, fit);
+            if !t.quantile_search.is_converged() {
+                findings.push(root_not_converged(
+                    "the studentized range quantile",
+                    &t.quantile_search,
+                    input.endpoint,
+                    &src,
+                ));
+            }
             out.qtukey_95 = Some(t.qtukey_95);
             out.tukey = t.comparisons;
             if let (Some(c), Some(r)) = (control, input.planned_reference.and_then(pos)) {
@@ -220,6 +236,21 @@ pub fn analyse(input: &OneWayInput) -> EndpointAnalysis {
     assumption_checks(&names, &vals, &src, input.endpoint, &mut out, &mut findings);
     out.findings = findings;
     out
+}
+
+/// A critical value whose root search did not converge: its intervals are not to be trusted.
+fn root_not_converged(
+    what: &str,
+    how: &crate::optim::Termination,
+    endpoint: &str,
+    src: &str,
+) -> Finding {
+    Finding::new(
+        "critical_value_not_converged",
+        Severity::Warning,
+        format!("{endpoint}: the search for {what} did not converge ({how}); its simultaneous intervals are approximate"),
+        src,
+    )
 }
 
 /// Linear trend across the dose groups with centred log-dose scores (needs 2+ distinct doses).

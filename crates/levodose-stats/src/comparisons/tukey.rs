@@ -7,6 +7,7 @@ use super::anova::Anova;
 use super::describe::mean;
 use super::distributions::{norm_pdf, norm_sf};
 use super::{quadrature, root, scale};
+use crate::optim::Termination;
 use serde::Serialize;
 
 const REL_TOL: f64 = 1e-12;
@@ -29,6 +30,9 @@ pub struct Tukey {
     pub df: f64,
     pub qtukey_95: f64,
     pub comparisons: Vec<TukeyRow>,
+    /// How the search for the quantile ended (a finding unless converged).
+    #[serde(skip)]
+    pub quantile_search: Termination,
 }
 
 /// Upper tail of the studentized range of `k` means with `df` residual df (R's
@@ -52,15 +56,15 @@ pub fn p_range(q: f64, k: usize, df: f64) -> f64 {
 }
 
 /// The studentized range quantile with upper tail `alpha` (R's `qtukey(1 - alpha, k, df)`,
-/// solved tightly).
-pub fn q_critical(k: usize, df: f64, alpha: f64) -> f64 {
+/// solved tightly), and how its search ended.
+pub fn q_critical(k: usize, df: f64, alpha: f64) -> (f64, Termination) {
     root::illinois(|q| p_range(q, k, df) - alpha, 0.5, 60.0, 1e-12)
 }
 
 /// All pairwise comparisons in TukeyHSD's row order.
 pub fn tukey(names: &[String], groups: &[&[f64]], fit: &Anova) -> Tukey {
     let k = groups.len();
-    let qc = q_critical(k, fit.df2, 0.05);
+    let (qc, quantile_search) = q_critical(k, fit.df2, 0.05);
     let mut comparisons = Vec::new();
     for a in 0..k {
         for b in a + 1..k {
@@ -84,6 +88,7 @@ pub fn tukey(names: &[String], groups: &[&[f64]], fit: &Anova) -> Tukey {
         df: fit.df2,
         qtukey_95: qc,
         comparisons,
+        quantile_search,
     }
 }
 

@@ -452,69 +452,7 @@ impl Problem {
         out
     }
 
-    /// Newton-Raphson in sigma with the observed Hessian (Fisher scoring when it is not
-    /// positive definite) and step halving, stopping as PROC MIXED does when
-    /// g'H^-1 g / |-2 l_R| < `tol` (SAS CONVH, default 1e-8).
-    pub fn optimise(
-        &self,
-        start: &DMatrix<f64>,
-        tol: f64,
-        max_iter: usize,
-    ) -> Result<(Information, usize), MmrmError> {
-        let fail = |iterations: usize, reason: &str| MmrmError::NotConverged {
-            iterations,
-            reason: reason.into(),
-        };
-        let mut info = self.information(start).ok_or_else(|| {
-            fail(
-                0,
-                "the likelihood cannot be evaluated at the starting values",
-            )
-        })?;
-        let mut iterations = 0;
-        loop {
-            let step = match Cholesky::new(info.observed.clone())
-                .or_else(|| Cholesky::new(info.expected.clone()))
-            {
-                Some(c) => c.solve(&info.grad),
-                None => return Err(fail(iterations, "the information matrix is singular")),
-            };
-            let crit = info.grad.dot(&step) / info.eval.f.abs().max(1e-300);
-            if crit.abs() < tol {
-                return Ok((info, iterations));
-            }
-            if iterations >= max_iter {
-                return Err(fail(
-                    iterations,
-                    &format!("the relative Hessian criterion is still {crit:.2e}"),
-                ));
-            }
-            iterations += 1;
-            let current = self.to_vector(&info.sigma);
-            let mut t = 1.0;
-            let mut next = None;
-            for _ in 0..40 {
-                let sigma = self.to_matrix(&(&current - &step * t));
-                if let Some(e) = self.eval(&sigma, false) {
-                    if e.f <= info.eval.f + 1e-10 * info.eval.f.abs() {
-                        next = self.information(&sigma);
-                        if next.is_some() {
-                            break;
-                        }
-                    }
-                }
-                t *= 0.5;
-            }
-            info = next.ok_or_else(|| {
-                fail(
-                    iterations,
-                    "step halving found no decrease of -2 REML log-likelihood",
-                )
-            })?;
-        }
-    }
-
-    fn to_vector(&self, sigma: &DMatrix<f64>) -> DVector<f64> {
+    pub fn to_vector(&self, sigma: &DMatrix<f64>) -> DVector<f64> {
         DVector::from_iterator(
             self.n_params(),
             param_pairs(self.m).into_iter().map(|(a, b)| sigma[(a, b)]),

@@ -35,6 +35,7 @@ mod error;
 mod fit;
 mod formula;
 mod lsmeans;
+mod newton;
 mod type3;
 
 pub use data::{Data, Variable};
