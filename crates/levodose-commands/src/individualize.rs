@@ -7,6 +7,7 @@ use crate::error::{CliError, CliResult};
 use crate::io::{file_names, pct, print_json, to_json, write_files};
 use levodose::dataset::{self, ReadOptions};
 use levodose::finding::{Finding, Severity};
+use levodose::metric::Metric;
 use levodose::monograph::Monograph;
 use levodose::occupancy::Basis;
 use levodose::regimen::{self, DoseEvent, ResolveContext, TitrationRule};
@@ -533,8 +534,8 @@ fn level_rows(t: &Tdm) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn fmt_metric(name: &str, x: f64) -> String {
-    if name.contains("occupancy") {
+fn fmt_metric(metric: &Metric, x: f64) -> String {
+    if metric.is_occupancy() {
         pct(x)
     } else {
         format!("{x:.1}")
@@ -568,7 +569,7 @@ fn dose_table(t: &Tdm) -> (Vec<String>, Vec<Vec<String>>) {
                 .to_string(),
             ];
             for n in &names {
-                let s = c.target_metrics[n];
+                let s = c.target_metrics[*n];
                 row.push(fmt_metric(n, s.p05));
                 row.push(fmt_metric(n, s.p50));
             }
@@ -579,10 +580,10 @@ fn dose_table(t: &Tdm) -> (Vec<String>, Vec<Vec<String>>) {
 }
 
 /// The target metrics of the candidates, in the order the candidates hold them.
-fn target_metric_names(d: &tdm::DoseChoice) -> Vec<String> {
+fn target_metric_names(d: &tdm::DoseChoice) -> Vec<Metric> {
     d.candidates
         .first()
-        .map(|c| c.target_metrics.keys().cloned().collect())
+        .map(|c| c.target_metrics.keys().collect())
         .unwrap_or_default()
 }
 

@@ -3,6 +3,7 @@
 
 use crate::error::{CliError, CliResult};
 use crate::io::{file_names, pct, print_json, to_json, write_files};
+use levodose::metric::Metric;
 use levodose::monograph::Monograph;
 use levodose::occupancy::Basis;
 use levodose::optimize::{optimize, Optimization, OptimizeSpec};
@@ -254,10 +255,10 @@ fn document(o: &Optimization, m: &Monograph, pta: &Chart, spread: &Chart) -> Cli
         ),
         ("why this target".into(), o.target_basis.clone()),
     ];
-    let metric_names: Vec<String> = o
+    let metric_names: Vec<Metric> = o
         .candidates
         .first()
-        .map(|c| c.target_metrics.keys().cloned().collect())
+        .map(|c| c.target_metrics.keys().collect())
         .unwrap_or_default();
     let mut header = vec![
         "dose (mg once daily)".to_string(),
@@ -285,7 +286,7 @@ fn document(o: &Optimization, m: &Monograph, pta: &Chart, spread: &Chart) -> Cli
                 .to_string(),
             ];
             for n in &metric_names {
-                let st = c.target_metrics[n];
+                let st = c.target_metrics[*n];
                 row.push(fmt_metric(n, st.p05));
                 row.push(fmt_metric(n, st.p50));
             }
@@ -332,8 +333,8 @@ fn document(o: &Optimization, m: &Monograph, pta: &Chart, spread: &Chart) -> Cli
     })
 }
 
-fn fmt_metric(name: &str, x: f64) -> String {
-    if name.contains("occupancy") {
+fn fmt_metric(metric: &Metric, x: f64) -> String {
+    if metric.is_occupancy() {
         pct(x)
     } else {
         format!("{x:.1}")
@@ -396,10 +397,10 @@ fn report(o: &Optimization, with_plots: bool) -> String {
         }
     }
     let _ = writeln!(s, "## Candidates\n");
-    let metric_names: Vec<String> = o
+    let metric_names: Vec<Metric> = o
         .candidates
         .first()
-        .map(|c| c.target_metrics.keys().cloned().collect())
+        .map(|c| c.target_metrics.keys().collect())
         .unwrap_or_default();
     let mut head = "| dose (mg) | PTA | label |".to_string();
     for n in &metric_names {
@@ -420,7 +421,7 @@ fn report(o: &Optimization, with_plots: bool) -> String {
             }
         );
         for n in &metric_names {
-            let st = c.target_metrics[n];
+            let st = c.target_metrics[*n];
             let _ = write!(
                 row,
                 " {} | {} |",
@@ -578,21 +579,21 @@ fn spread_chart(o: &Optimization) -> Chart {
     let metric = o
         .candidates
         .first()
-        .and_then(|c| c.target_metrics.keys().next().cloned())
-        .unwrap_or_default();
+        .and_then(|c| c.target_metrics.keys().next())
+        .map_or("", Metric::name);
     let xs: Vec<f64> = o.candidates.iter().map(|c| c.dose_mg).collect();
     let st: Vec<_> = o
         .candidates
         .iter()
-        .map(|c| c.target_metrics[&metric])
+        .map(|c| c.target_metrics[metric])
         .collect();
     let mut ch = Chart::new(
         format!("Population spread of {metric} at steady state"),
         "dose (mg once daily)",
-        if metric.contains("occupancy") {
+        if Metric::from_name(metric).is_some_and(Metric::is_occupancy) {
             format!("{metric} (fraction)")
         } else {
-            metric.clone()
+            metric.to_string()
         },
     )
     .band(

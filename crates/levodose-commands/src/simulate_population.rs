@@ -153,20 +153,19 @@ fn print_text(typical: &simulate::Simulation, pop: &PopulationSummary) {
         pop.seed.map(|s| format!(", seed {s}")).unwrap_or_default()
     );
     println!("source: {}", pop.source);
-    let table =
-        |title: &str, map: &std::collections::BTreeMap<String, levodose::population::Stat>| {
-            println!("\n{title}");
+    let table = |title: &str, map: &levodose::metric::MetricStats| {
+        println!("\n{title}");
+        println!(
+            "  {:<26} {:>12} {:>12} {:>12} {:>12}",
+            "metric", "p05", "p50", "p95", "mean"
+        );
+        for (k, s) in map {
             println!(
-                "  {:<26} {:>12} {:>12} {:>12} {:>12}",
-                "metric", "p05", "p50", "p95", "mean"
+                "  {k:<26} {:>12.4} {:>12.4} {:>12.4} {:>12.4}",
+                s.p05, s.p50, s.p95, s.mean
             );
-            for (k, s) in map {
-                println!(
-                    "  {k:<26} {:>12.4} {:>12.4} {:>12.4} {:>12.4}",
-                    s.p05, s.p50, s.p95, s.mean
-                );
-            }
-        };
+        }
+    };
     if !pop.metrics.is_empty() {
         table("Steady state (population percentiles):", &pop.metrics);
     }
@@ -291,10 +290,7 @@ fn band_chart(
 }
 
 /// Percentile table of one group of metrics (p05, p50, p95, mean), metric names as in the JSON.
-fn percentile_table(
-    caption: &str,
-    map: &std::collections::BTreeMap<String, levodose::population::Stat>,
-) -> Table {
+fn percentile_table(caption: &str, map: &levodose::metric::MetricStats) -> Table {
     Table {
         caption: caption.into(),
         header: vec![
@@ -307,7 +303,7 @@ fn percentile_table(
         rows: map
             .iter()
             .map(|(k, s)| {
-                let mut row = vec![k.clone()];
+                let mut row = vec![k.to_string()];
                 row.extend([s.p05, s.p50, s.p95, s.mean].map(|x| format!("{x:.4}")));
                 row
             })

@@ -25,7 +25,7 @@ use levodose::occupancy::{Basis, OccupancyModel};
 use levodose::optimize::{closest_to_target, Candidate};
 use levodose::pk::{self, PkParams};
 use levodose::population::summary::{quantile_mut, share};
-use levodose::population::{self, stat, Individual, Omega, Stat, SteadyMetrics};
+use levodose::population::{self, Individual, Omega};
 use levodose::regimen::{DoseEvent, Route};
 use levodose::subject::{self, PkOverride, Subject};
 use levodose::target::{self, all_hold, Target};
@@ -100,19 +100,14 @@ pub fn monograph_prior(
             )
         })?;
     let omega = Omega::from_monograph(m)?.unwrap_or_else(Omega::none);
-    if omega.omega.iter().any(|w| *w <= 0.0) {
+    if omega.variance.iter().any(|w| *w <= 0.0) {
         return Err(Error::input(
             "variability",
             "individualize needs a variability above 0 for CL/F, V/F and ka",
         ));
     }
-    let rho = |i: usize, j: usize| match (i.min(j), i.max(j)) {
-        (a, b) if a == b => 1.0,
-        (0, 1) => omega.rho[0],
-        (0, 2) => omega.rho[1],
-        _ => omega.rho[2],
-    };
-    let matrix = DMatrix::from_fn(3, 3, |i, j| omega.omega[i] * omega.omega[j] * rho(i, j));
+    let cov = omega.covariance();
+    let matrix = DMatrix::from_fn(3, 3, |i, j| cov[i][j]);
     // CL and V are apparent (CL/F, V/F): the fit's predictions take F = 1.
     let f = p.bioavailability;
     let mut theta = vec![p.clearance_l_per_h / f, p.volume_l / f, p.ka_per_h];
@@ -585,20 +580,7 @@ fn choose_dose(
         };
         let steady = population::steady_metrics(&subjects, occ, &ev, tau)?;
         let pta = share(steady.iter().map(|s| all_hold(&targets, s)));
-        let metrics: BTreeMap<String, Stat> = SteadyMetrics::NAMES
-            .iter()
-            .map(|n| {
-                let col: Vec<f64> = steady
-                    .iter()
-                    .map(|s| s.get(n).unwrap_or(f64::NAN))
-                    .collect();
-                (n.to_string(), stat(&col))
-            })
-            .collect();
-        let target_metrics = targets
-            .iter()
-            .map(|t| (t.metric.clone(), metrics[&t.metric]))
-            .collect();
+        let (metrics, target_metrics) = levodose::optimize::candidate_metrics(&steady, &targets);
         let label_conform = m.label.is_none() || cap_mg.is_some_and(|c| dose <= c + 1e-9);
         let mut findings = Vec::new();
         if !label_conform {

@@ -28,7 +28,7 @@ fn the_fitted_population_is_a_monograph_the_loader_accepts() {
     assert!(back.references.contains_key("FIT"));
     // The population module turns CVs back into omega: the fitted omega (as SDs) and correlation.
     let omega = Omega::from_monograph(&back).unwrap().unwrap();
-    for (got, var) in omega.omega.iter().zip([0.07f64, 0.05, 0.3]) {
+    for (got, var) in omega.sd().iter().zip([0.07f64, 0.05, 0.3]) {
         assert!((got - var.sqrt()).abs() < 1e-12, "{got} vs {}", var.sqrt());
     }
     assert!((omega.rho[0] - 0.55).abs() < 1e-12);

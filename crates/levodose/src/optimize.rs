@@ -11,15 +11,15 @@ use crate::finding::{Finding, Severity};
 use crate::interactions;
 use crate::label::{self, LabelContext};
 use crate::limits::CRCL_ML_PER_MIN;
+use crate::metric::{Metric, MetricStats};
 use crate::monograph::Monograph;
 use crate::occupancy::{Basis, OccupancyModel};
-use crate::population::{self, stat, Covariate, SampleSpec, Stat, SteadyMetrics};
+use crate::population::{self, Covariate, SampleSpec, SteadyMetrics};
 use crate::regimen::{DoseEvent, Regimen, ResolveContext, Route, TitrationRule};
 use crate::safety::{self, SafetyAtDose};
 use crate::subject::checked_clearance_factor;
 use crate::target::{all_hold, Target};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// What to optimise.
 #[derive(Debug, Clone)]
@@ -66,9 +66,9 @@ pub struct Candidate {
     /// Within the label cap for this population.
     pub label_conform: bool,
     /// Percentiles of each target's metric.
-    pub target_metrics: BTreeMap<String, Stat>,
+    pub target_metrics: MetricStats,
     /// Percentiles of every steady-state metric.
-    pub metrics: BTreeMap<String, Stat>,
+    pub metrics: MetricStats,
     pub adverse_events: Option<SafetyAtDose>,
     pub findings: Vec<Finding>,
 }
@@ -115,7 +115,7 @@ pub fn closest_to_target<'a>(
     let toward = |c: &Candidate| {
         let median = c
             .target_metrics
-            .get(&lead.metric)
+            .get(lead.metric)
             .map_or(f64::NAN, |s| s.p50);
         match lead.comparison {
             crate::target::Comparison::AtLeast => median,
@@ -306,6 +306,20 @@ fn resolve(m: &Monograph, spec: &OptimizeSpec) -> Result<Resolved> {
     })
 }
 
+/// Percentiles of every steady-state metric over the subjects, and of each target's metric (the
+/// `metrics` and `target_metrics` of a [`Candidate`]; `individualize` fills its candidates so too).
+pub fn candidate_metrics(
+    steady: &[SteadyMetrics],
+    targets: &[Target],
+) -> (MetricStats, MetricStats) {
+    let metrics = MetricStats::of(steady, &Metric::STEADY_STATE);
+    let mut target_metrics = MetricStats::default();
+    for t in targets {
+        target_metrics.insert(t.metric, metrics[t.metric]);
+    }
+    (metrics, target_metrics)
+}
+
 /// One candidate dose: PTA and metric percentiles over the population, label conformity and
 /// findings, adverse events; with the median time to 90 % of steady state (h).
 fn evaluate(
@@ -323,26 +337,9 @@ fn evaluate(
     let steady: Vec<SteadyMetrics> =
         population::steady_metrics(&ctx.subjects, &ctx.occ, &ev, ctx.tau_h)?;
     let pta = population::summary::share(steady.iter().map(|s| all_hold(&ctx.targets, s)));
-    let col = |name: &str| -> Vec<f64> {
-        steady
-            .iter()
-            .map(|s| s.get(name).unwrap_or(f64::NAN))
-            .collect()
-    };
-    let metrics: BTreeMap<String, Stat> = SteadyMetrics::NAMES
-        .iter()
-        .map(|n| (n.to_string(), stat(&col(n))))
-        .collect();
-    let target_metrics: BTreeMap<String, Stat> = ctx
-        .targets
-        .iter()
-        .map(|t| (t.metric.clone(), metrics[&t.metric]))
-        .collect();
-    let median_t90_h = metrics["time_to_90pct_h"].p50;
-    let label_conform = ctx
-        .cap_mg
-        .is_some_and(|c| dose <= c + crate::limits::DOSE_EPS_MG)
-        || m.label.is_none();
+    let (metrics, target_metrics) = candidate_metrics(&steady, &ctx.targets);
+    let median_t90_h = metrics[Metric::TimeTo90pctH].p50;
+    let label_conform = ctx.cap_mg.is_some_and(|c| dose <= c + crate::limits::DOSE_EPS_MG) || m.label.is_none();
     let mut findings = cap_findings(spec, ctx, dose, label_conform);
     for f in titration_findings(m, ctx, dose) {
         if !findings.iter().any(|g: &Finding| g.message == f.message) {
@@ -484,7 +481,7 @@ fn recommend(
             let t = &ctx.targets[0];
             format!(
                 "no eligible dose qualifies: none reaches PTA >= {} for {target_text}. Closest to the target: {} mg once daily (PTA {:.3}, median {} {:.4}). No dose is recommended",
-                spec.pta, b.dose_mg, b.pta, t.metric, b.target_metrics[&t.metric].p50
+                spec.pta, b.dose_mg, b.pta, t.metric, b.target_metrics[t.metric].p50
             )
         }
         None => format!(

@@ -4,7 +4,7 @@
 use crate::error::{check_range, Error, Result};
 use crate::finding::Finding;
 use crate::label::{self, LabelContext};
-use crate::metric::SteadyMetrics;
+use crate::metric::{Metric, SteadyMetrics};
 use crate::monograph::Monograph;
 use crate::occupancy::{Basis, OccupancyModel, OccupancySummary};
 use crate::pk::{
@@ -168,37 +168,28 @@ impl Serialize for SteadyStateOut {
         &self,
         serializer: S,
     ) -> std::result::Result<S::Ok, S::Error> {
-        /// The JSON view: field order and names of the documented interface (DESIGN.md §5).
-        #[derive(Serialize)]
-        struct View {
-            dose_mg: f64,
-            tau_h: f64,
-            cmax_ng_per_ml: f64,
-            tmax_h: f64,
-            cmin_ng_per_ml: f64,
-            cavg_ng_per_ml: f64,
-            auc_tau_ng_h_per_ml: f64,
-            accumulation_ratio: f64,
-            time_to_90pct_h: f64,
-            occupancy: Occupancies,
-        }
+        // The documented interface (DESIGN.md §5): the dose and interval, the exposure metrics
+        // flat under their names in `Metric::STEADY_STATE` order, the occupancies nested.
+        use serde::ser::SerializeStruct;
         let m = &self.metrics;
-        View {
-            dose_mg: self.dose_mg,
-            tau_h: self.tau_h,
-            cmax_ng_per_ml: m.cmax_ng_per_ml,
-            tmax_h: m.tmax_h,
-            cmin_ng_per_ml: m.cmin_ng_per_ml,
-            cavg_ng_per_ml: m.cavg_ng_per_ml,
-            auc_tau_ng_h_per_ml: m.auc_tau_ng_h_per_ml,
-            accumulation_ratio: m.accumulation_ratio,
-            time_to_90pct_h: m.time_to_90pct_h,
-            occupancy: Occupancies {
+        let exposure = Metric::STEADY_STATE
+            .into_iter()
+            .filter(|x| !x.is_occupancy());
+        let mut s =
+            serializer.serialize_struct("SteadyStateOut", 2 + exposure.clone().count() + 1)?;
+        s.serialize_field("dose_mg", &self.dose_mg)?;
+        s.serialize_field("tau_h", &self.tau_h)?;
+        for x in exposure {
+            s.serialize_field(x.name(), &m[x])?;
+        }
+        s.serialize_field(
+            "occupancy",
+            &Occupancies {
                 net: m.net_occupancy(),
                 sert: m.sert_occupancy(),
             },
-        }
-        .serialize(serializer)
+        )?;
+        s.end()
     }
 }
 

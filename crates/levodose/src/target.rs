@@ -4,7 +4,7 @@
 //! (`metric::canonical`).
 
 use crate::error::{Error, Result};
-use crate::metric::SteadyMetrics;
+use crate::metric::{Metric, SteadyMetrics};
 use serde::Serialize;
 use std::fmt;
 
@@ -20,7 +20,7 @@ pub enum Comparison {
 /// One target: `metric op threshold`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Target {
-    pub metric: String,
+    pub metric: Metric,
     pub comparison: Comparison,
     pub threshold: f64,
 }
@@ -40,16 +40,17 @@ impl Target {
                 format!("\"{text}\" needs >= or <=, e.g. net_occupancy.trough>=0.8"),
             ));
         };
-        let metric = crate::metric::canonical(lhs);
-        if !SteadyMetrics::NAMES.contains(&metric.as_str()) {
-            return Err(Error::input(
-                field,
-                format!(
-                    "unknown metric \"{lhs}\" in \"{text}\"; allowed: {}",
-                    SteadyMetrics::NAMES.join(", ")
-                ),
-            ));
-        }
+        let metric = Metric::from_name(&crate::metric::canonical(lhs))
+            .filter(|m| Metric::STEADY_STATE.contains(m))
+            .ok_or_else(|| {
+                Error::input(
+                    field,
+                    format!(
+                        "unknown metric \"{lhs}\" in \"{text}\"; allowed: {}",
+                        SteadyMetrics::NAMES.join(", ")
+                    ),
+                )
+            })?;
         let threshold: f64 = rhs
             .parse()
             .ok()
@@ -57,7 +58,7 @@ impl Target {
             .ok_or_else(|| {
                 Error::input(field, format!("\"{rhs}\" in \"{text}\" is not a number"))
             })?;
-        if metric.contains("occupancy") && !(0.0..=1.0).contains(&threshold) {
+        if metric.is_occupancy() && !(0.0..=1.0).contains(&threshold) {
             return Err(Error::input(
                 field,
                 format!("occupancy threshold {threshold} is outside 0 to 1 (a fraction, e.g. 0.8)"),
@@ -78,7 +79,7 @@ impl Target {
 
     /// Whether a subject's metrics meet the target.
     pub fn holds(&self, m: &SteadyMetrics) -> bool {
-        let v = m.get(&self.metric).unwrap_or(f64::NAN);
+        let v = m[self.metric];
         match self.comparison {
             Comparison::AtLeast => v >= self.threshold,
             Comparison::AtMost => v <= self.threshold,

@@ -369,7 +369,8 @@ fn target_expressions_parse_or_name_the_problem() {
     assert_eq!(
         Target::parse("sert_occupancy.average >= 0.8")
             .unwrap()
-            .metric,
+            .metric
+            .name(),
         "sert_occupancy_average"
     );
     assert!(Target::parse("cmin_ng_per_ml>=50").is_ok());

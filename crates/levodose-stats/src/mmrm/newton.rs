@@ -4,7 +4,7 @@
 //! [`crate::optim`].
 
 use super::fit::{Information, Problem};
-use super::MmrmError;
+use super::error::MmrmError;
 use crate::optim::{self, CostFunction, NoObserver, Solver, State, Step, Termination};
 use nalgebra::{Cholesky, DMatrix, DVector};
 

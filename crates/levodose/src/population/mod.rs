@@ -12,7 +12,7 @@ pub mod params_table;
 pub mod summary;
 pub mod variability;
 
-pub use crate::metric::SteadyMetrics;
+pub use crate::metric::{LastMetrics, SteadyMetrics};
 pub use covariates::{Covariate, CovariateSpec};
 pub use params_table::{parse_parameters, ParameterTable};
 pub use summary::{stat, Stat};
@@ -20,6 +20,7 @@ pub use variability::Omega;
 
 use crate::error::{Error, Result};
 use crate::interactions;
+use crate::metric::{Metric, MetricStats, MetricValues};
 use crate::monograph::Monograph;
 use crate::occupancy::{Basis, OccupancyModel};
 use crate::pk::{self, PkParams};
@@ -32,7 +33,6 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Largest population.
 pub const MAX_SUBJECTS: usize = 2_000_000;
@@ -179,54 +179,6 @@ pub fn sample(m: &Monograph, spec: &SampleSpec) -> Result<Vec<Individual>> {
         .collect()
 }
 
-/// Exposure and occupancy over the last dosing interval, read from the output grid.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
-pub struct LastMetrics {
-    pub cmax_ng_per_ml: f64,
-    /// Hours after the last dose.
-    pub tmax_h: f64,
-    pub cmin_ng_per_ml: f64,
-    pub cavg_ng_per_ml: f64,
-    pub auc_ng_h_per_ml: f64,
-    pub net_occupancy_trough: f64,
-    pub net_occupancy_peak: f64,
-    pub net_occupancy_average: f64,
-    pub sert_occupancy_trough: f64,
-    pub sert_occupancy_peak: f64,
-    pub sert_occupancy_average: f64,
-}
-
-impl LastMetrics {
-    pub const NAMES: [&'static str; 11] = [
-        "cmax_ng_per_ml",
-        "tmax_h",
-        "cmin_ng_per_ml",
-        "cavg_ng_per_ml",
-        "auc_ng_h_per_ml",
-        "net_occupancy_trough",
-        "net_occupancy_peak",
-        "net_occupancy_average",
-        "sert_occupancy_trough",
-        "sert_occupancy_peak",
-        "sert_occupancy_average",
-    ];
-    pub fn values(&self) -> [f64; 11] {
-        [
-            self.cmax_ng_per_ml,
-            self.tmax_h,
-            self.cmin_ng_per_ml,
-            self.cavg_ng_per_ml,
-            self.auc_ng_h_per_ml,
-            self.net_occupancy_trough,
-            self.net_occupancy_peak,
-            self.net_occupancy_average,
-            self.sert_occupancy_trough,
-            self.sert_occupancy_peak,
-            self.sert_occupancy_average,
-        ]
-    }
-}
-
 /// Running statistics of the last interval [w0, w1] over grid points (trapezoid rule).
 struct Window<'a> {
     w0: f64,
@@ -343,9 +295,9 @@ pub struct PopulationSummary {
     /// Where the subjects come from (population definition or parameter table).
     pub source: String,
     /// Percentiles of the steady-state metrics (names of `summary.steady_state`).
-    pub metrics: BTreeMap<String, Stat>,
+    pub metrics: MetricStats,
     /// Percentiles of the last-interval metrics (read from the output grid).
-    pub last_interval: BTreeMap<String, Stat>,
+    pub last_interval: MetricStats,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<String>,
     /// Probability of target attainment: share of subjects meeting every target at steady state.
@@ -660,22 +612,28 @@ fn summarise(
     tiles: &[Vec<u32>],
 ) -> PopulationSummary {
     let steady: Vec<SteadyMetrics> = results.iter().filter_map(|r| r.0).collect();
-    let column_stats = |names: &[&str], value: &(dyn Fn(usize, usize) -> f64 + Sync)| {
-        names
+    let column_stats = |metrics: &[Metric], value: &(dyn Fn(usize, Metric) -> f64 + Sync)| {
+        let stats: Vec<(Metric, Stat)> = metrics
             .par_iter()
-            .enumerate()
-            .map(|(j, name)| {
-                let col: Vec<f64> = (0..results.len()).map(|i| value(i, j)).collect();
-                (name.to_string(), stat(&col))
+            .map(|&m| {
+                let col: Vec<f64> = (0..results.len()).map(|i| value(i, m)).collect();
+                (m, stat(&col))
             })
-            .collect::<BTreeMap<_, _>>()
+            .collect();
+        let mut out = MetricStats::default();
+        for (m, s) in stats {
+            out.insert(m, s);
+        }
+        out
     };
     let metrics = if steady.len() == results.len() {
-        column_stats(&SteadyMetrics::NAMES, &|i, j| steady[i].values()[j])
+        column_stats(&Metric::STEADY_STATE, &|i, m| steady[i][m])
     } else {
-        BTreeMap::new()
+        MetricStats::default()
     };
-    let last_interval = column_stats(&LastMetrics::NAMES, &|i, j| results[i].1.values()[j]);
+    let last_interval = column_stats(&Metric::LAST_INTERVAL, &|i, m| {
+        results[i].1.value(m).unwrap_or(f64::NAN)
+    });
     let pta = if targets.is_empty() || steady.is_empty() {
         None
     } else {

@@ -2,20 +2,54 @@
 //!
 //! P_i = P_typical * exp(eta_i), eta = L z with z ~ N(0, I) and L L^T = Omega,
 //! Omega_jk = omega_j omega_k rho_jk, omega = sqrt(ln(1 + CV^2)) (so CV is the CV of P).
+//!
+//! Omega is stored as variances (omega^2 = ln(1 + CV^2)), NONMEM's convention and the fit's
+//! (`levodose_fit::Model.omega`); standard deviations are derived at the edges ([`Omega::sd`]:
+//! the monograph's CVs in, the JSON's `omega` out). sqrt(fl(w * w)) == w in IEEE arithmetic, so
+//! the SDs read back are the SDs the variances were made from, bit for bit.
 
 use crate::error::{Error, Result};
 use crate::monograph::Monograph;
+use serde::ser::SerializeStruct;
 use serde::Serialize;
 
 /// Omega of (CL, V, ka) and its Cholesky factor.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Omega {
-    /// Standard deviations of ln CL, ln V, ln ka.
-    pub omega: [f64; 3],
+    /// Variances of ln CL, ln V, ln ka (the diagonal of Omega).
+    pub variance: [f64; 3],
     /// Correlations (CL-V, CL-ka, V-ka).
     pub rho: [f64; 3],
-    #[serde(skip)]
     chol: [[f64; 3]; 3],
+}
+
+/// The JSON has always given the SDs as `omega` (with `rho`); it still does.
+impl Serialize for Omega {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Omega", 2)?;
+        s.serialize_field("omega", &self.sd())?;
+        s.serialize_field("rho", &self.rho)?;
+        s.end()
+    }
+}
+
+/// Omega_jk = w_j w_k rho_jk from SDs `w` and correlations (CL-V, CL-ka, V-ka).
+fn covariance_of(w: [f64; 3], rho: [f64; 3]) -> [[f64; 3]; 3] {
+    let r = [
+        [1.0, rho[0], rho[1]],
+        [rho[0], 1.0, rho[2]],
+        [rho[1], rho[2], 1.0],
+    ];
+    let mut s = [[0.0; 3]; 3];
+    for i in 0..3 {
+        for j in 0..3 {
+            s[i][j] = w[i] * w[j] * r[i][j];
+        }
+    }
+    s
 }
 
 /// omega = sqrt(ln(1 + CV^2)).
@@ -51,17 +85,7 @@ impl Omega {
             }
         }
         let w = cv.map(omega_from_cv);
-        let r = [
-            [1.0, rho[0], rho[1]],
-            [rho[0], 1.0, rho[2]],
-            [rho[1], rho[2], 1.0],
-        ];
-        let mut s = [[0.0; 3]; 3];
-        for i in 0..3 {
-            for j in 0..3 {
-                s[i][j] = w[i] * w[j] * r[i][j];
-            }
-        }
+        let s = covariance_of(w, rho);
         // Cholesky; a zero pivot (a CV of 0 or |rho| = 1) leaves that column zero.
         let mut l = [[0.0; 3]; 3];
         for i in 0..3 {
@@ -86,7 +110,7 @@ impl Omega {
             }
         }
         Ok(Omega {
-            omega: w,
+            variance: w.map(|x| x * x),
             rho,
             chol: l,
         })
@@ -95,7 +119,7 @@ impl Omega {
     /// No variability (every subject is the typical subject).
     pub fn none() -> Omega {
         Omega {
-            omega: [0.0; 3],
+            variance: [0.0; 3],
             rho: [0.0; 3],
             chol: [[0.0; 3]; 3],
         }
@@ -121,6 +145,16 @@ impl Omega {
         .map(Some)
     }
 
+    /// Standard deviations of ln CL, ln V, ln ka.
+    pub fn sd(&self) -> [f64; 3] {
+        self.variance.map(f64::sqrt)
+    }
+
+    /// The full 3 x 3 covariance matrix, Omega_jk = omega_j omega_k rho_jk.
+    pub fn covariance(&self) -> [[f64; 3]; 3] {
+        covariance_of(self.sd(), self.rho)
+    }
+
     /// eta = L z for standard normal deviates z.
     #[inline]
     pub fn eta(&self, z: [f64; 3]) -> [f64; 3] {
@@ -130,5 +164,22 @@ impl Omega {
             l[1][0] * z[0] + l[1][1] * z[1],
             l[2][0] * z[0] + l[2][1] * z[1] + l[2][2] * z[2],
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sds_read_back_from_variances_are_the_sds_exactly() {
+        // Variances are stored; every SD derived from them must be the SD they came from, so
+        // that storing variances changes no number.
+        for i in 0..=3000 {
+            let cv = i as f64 * 1e-3;
+            let o = Omega::new([cv, cv * 0.5, cv * 0.9], [0.3, 0.0, -0.2]).unwrap();
+            let w = [cv, cv * 0.5, cv * 0.9].map(omega_from_cv);
+            assert_eq!(o.sd(), w, "cv {cv}");
+        }
     }
 }

@@ -129,37 +129,9 @@ pub fn occupancy_effect(full_occupancy_effect: f64, occupancy: f64) -> f64 {
     full_occupancy_effect * occupancy.clamp(0.0, 1.0)
 }
 
-/// Piecewise-linear interpolation in a table sorted by x, held constant outside its range.
-pub fn interpolate_held(table: &[(f64, f64)], x: f64) -> f64 {
-    let mut t = table.to_vec();
-    t.sort_by(|a, b| a.0.total_cmp(&b.0));
-    match (t.first(), t.last()) {
-        (Some(&(x0, y0)), Some(&(xn, yn))) => {
-            if x <= x0 {
-                y0
-            } else if x >= xn {
-                yn
-            } else {
-                let k = t.windows(2).position(|w| x <= w[1].0).unwrap_or(0);
-                let ((xa, ya), (xb, yb)) = (t[k], t[k + 1]);
-                ya + (yb - ya) * (x - xa) / (xb - xa)
-            }
-        }
-        _ => 0.0,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn held_interpolation() {
-        let t = [(40.0, -4.0), (80.0, -5.0)];
-        assert_eq!(interpolate_held(&t, 20.0), -4.0);
-        assert_eq!(interpolate_held(&t, 60.0), -4.5);
-        assert_eq!(interpolate_held(&t, 200.0), -5.0);
-    }
 
     #[test]
     fn occupancy_effect_is_proportional() {

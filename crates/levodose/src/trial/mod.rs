@@ -6,6 +6,7 @@
 
 pub mod evidence;
 pub mod exposure;
+pub mod interpolate;
 pub mod lint;
 pub mod pk_dataset;
 pub mod power;

@@ -24,6 +24,7 @@
 
 use super::evidence::{self, DosePool, ExposureResponse};
 use super::exposure::{EffectPk, Metric};
+use super::interpolate::{interpolate, BelowFirst};
 use crate::error::{check_range, Error, Result};
 use crate::monograph::{Efficacy, Label, Monograph, Status};
 use serde::{Deserialize, Serialize};
@@ -931,7 +932,7 @@ impl TrialScenario {
             if pk_variability {
                 r.used.push(Used::new(
                     f("pk_variability"),
-                    pk.omega.omega[0],
+                    pk.omega.sd()[0],
                     "omega of ln CL/F",
                     "monograph [variability]",
                     Status::Derived,
@@ -1021,7 +1022,14 @@ fn arm_doses(
                 .find(|p| p.dose_mg.is_some_and(|x| (x - d).abs() < 1e-9))
                 .map(|p| format!("random-effects pool of {}", p.sources.join(", ")))
                 .unwrap_or_else(|| "interpolated in the pooled dose table".into());
-            (d, d, Some((interpolate(&evidence.dose_table, d), src)))
+            (
+                d,
+                d,
+                Some((
+                    interpolate(&evidence.dose_table, d, BelowFirst::ToZero),
+                    src,
+                )),
+            )
         }
         ArmKind::Flexible => {
             let lo = check_range(
@@ -1149,7 +1157,10 @@ fn resolve_sds(
                 .zip(eff.change_sd_madrs.values.iter().copied())
                 .collect();
             (
-                weeks.iter().map(|w| interpolate(&table, *w)).collect(),
+                weeks
+                    .iter()
+                    .map(|w| interpolate(&table, *w, BelowFirst::ToZero))
+                    .collect(),
                 eff.change_sd_madrs.source.clone(),
                 eff.change_sd_madrs.status,
             )
@@ -1166,29 +1177,4 @@ fn resolve_sds(
         ));
     }
     Ok(sds)
-}
-
-/// Piecewise-linear interpolation in a table sorted by x, held constant beyond the last point;
-/// below the first point it falls linearly to y = 0 at x = 0 (no dose, no effect).
-pub fn interpolate(table: &[(f64, f64)], x: f64) -> f64 {
-    let mut t = table.to_vec();
-    t.sort_by(|a, b| a.0.total_cmp(&b.0));
-    match (t.first(), t.last()) {
-        (Some(&(x0, y0)), Some(&(xn, yn))) => {
-            if x <= x0 {
-                if x0 > 0.0 {
-                    y0 * (x / x0).max(0.0)
-                } else {
-                    y0
-                }
-            } else if x >= xn {
-                yn
-            } else {
-                let k = t.windows(2).position(|w| x <= w[1].0).unwrap_or(0);
-                let ((xa, ya), (xb, yb)) = (t[k], t[k + 1]);
-                ya + (yb - ya) * (x - xa) / (xb - xa)
-            }
-        }
-        _ => 0.0,
-    }
 }

@@ -18,7 +18,8 @@
 //! range (MADRS 0-60), and the change is taken from the clamped score.
 
 use super::exposure::{exposure_scaled_effect, occupancy_effect, Metric};
-use super::scenario::{interpolate, Arm, ArmKind, EffectModel, Mechanism, TrialDesign};
+use super::interpolate::{interpolate, BelowFirst};
+use super::scenario::{Arm, ArmKind, EffectModel, Mechanism, TrialDesign};
 use crate::error::{Error, Result};
 use crate::pk::PkParams;
 use levodose_stats::mmrm::{self, Data, ModelSpec};
@@ -233,7 +234,9 @@ impl Prepared {
                     let diff = match (arm.kind, arm.effect) {
                         (ArmKind::Placebo, _) => 0.0,
                         (_, EffectModel::Arm) => arm.difference_madrs,
-                        (_, EffectModel::Dose) => interpolate(&d.dose_table, dose),
+                        (_, EffectModel::Dose) => {
+                            interpolate(&d.dose_table, dose, BelowFirst::ToZero)
+                        }
                         (_, EffectModel::Exposure | EffectModel::Occupancy) => {
                             effect_at.get(self, arm, params.as_ref(), dose)?
                         }
@@ -297,7 +300,7 @@ impl Prepared {
                 let reference = if arm.kind == ArmKind::Fixed {
                     arm.difference_madrs
                 } else {
-                    interpolate(&d.dose_table, dose_mg)
+                    interpolate(&d.dose_table, dose_mg, BelowFirst::ToZero)
                 };
                 let subject = pk.metric(p, dose_mg, Metric::Cavg)?;
                 let typical = pk.metric(&pk.typical, dose_mg, Metric::Cavg)?;
@@ -311,7 +314,7 @@ impl Prepared {
                 Ok(occupancy_effect(full, o))
             }
             EffectModel::Arm => Ok(arm.difference_madrs),
-            EffectModel::Dose => Ok(interpolate(&d.dose_table, dose_mg)),
+            EffectModel::Dose => Ok(interpolate(&d.dose_table, dose_mg, BelowFirst::ToZero)),
         }
     }
 
