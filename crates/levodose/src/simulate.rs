@@ -168,7 +168,8 @@ impl Serialize for SteadyStateOut {
         &self,
         serializer: S,
     ) -> std::result::Result<S::Ok, S::Error> {
-        /// The JSON view: field order and names of the documented interface (DESIGN.md §5).
+        /// The JSON view: field order and names of the JSON interface (the keys are checked by
+        /// `levodose-cli/tests/cli_simulate.rs`).
         #[derive(Serialize)]
         struct View {
             dose_mg: f64,
@@ -217,7 +218,8 @@ pub struct ProfilePoint {
     pub sert_occupancy: f64,
 }
 
-/// The result of `simulate`; field names are the JSON interface (DESIGN.md §5).
+/// The result of `simulate`; field names are the JSON interface (the keys are checked by
+/// `levodose-cli/tests/cli_simulate.rs`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Simulation {
     pub compound: String,
