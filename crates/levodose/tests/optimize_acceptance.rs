@@ -66,7 +66,9 @@ fn recommendation_respects_label_caps_for_the_population() {
                         "{at}: {}",
                         o.message
                     );
-                    let closest = o.closest_dose_mg.unwrap_or_else(|| panic!("{at}: no closest"));
+                    let closest = o
+                        .closest_dose_mg
+                        .unwrap_or_else(|| panic!("{at}: no closest"));
                     assert!(closest <= cap, "{at}: closest {closest} mg above the cap");
                     assert!(
                         o.candidates

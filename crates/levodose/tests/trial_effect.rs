@@ -108,11 +108,19 @@ fn published_pool_at(dose_mg: f64) -> f64 {
         .filter(|a| a.dose_mg.as_ref().is_some_and(|d| d.value == dose_mg))
         .map(|a| (a.difference_madrs.value, a.se_madrs.value.powi(2)))
         .collect();
-    assert!(arms.len() >= 2, "{dose_mg} mg: {} published arms", arms.len());
+    assert!(
+        arms.len() >= 2,
+        "{dose_mg} mg: {} published arms",
+        arms.len()
+    );
     let w: Vec<f64> = arms.iter().map(|a| 1.0 / a.1).collect();
     let sw: f64 = w.iter().sum();
     let fixed = arms.iter().zip(&w).map(|(a, w)| w * a.0).sum::<f64>() / sw;
-    let q: f64 = arms.iter().zip(&w).map(|(a, w)| w * (a.0 - fixed).powi(2)).sum();
+    let q: f64 = arms
+        .iter()
+        .zip(&w)
+        .map(|(a, w)| w * (a.0 - fixed).powi(2))
+        .sum();
     let c = sw - w.iter().map(|w| w * w).sum::<f64>() / sw;
     let tau2 = ((q - (arms.len() - 1) as f64) / c).max(0.0);
     let w: Vec<f64> = arms.iter().map(|a| 1.0 / (a.1 + tau2)).collect();
