@@ -179,12 +179,14 @@ fn target_power_search_brackets_the_target() {
             .find(|p| p["n_per_arm"].as_u64() == Some(k))
             .map(|p| p["power"].as_f64().unwrap())
     };
-    assert!(at(n).unwrap() >= 0.8);
-    if let Some(p) = at(n - 1) {
-        assert!(p < 0.8);
-    }
     // analytic n for d = 0.4, power 0.8: 100 per arm; the simulated answer is close (MC error).
     assert!((80..=125).contains(&n), "n {n}");
+    // Both brackets were simulated: the search ends by bisection on integers with hi - lo = 1
+    // (n is far above the smallest n searched, so n - 1 is the lower bracket, not a floor).
+    let upper = at(n).unwrap_or_else(|| panic!("n {n} was not evaluated"));
+    let lower = at(n - 1).unwrap_or_else(|| panic!("n - 1 = {} was not evaluated", n - 1));
+    assert!(upper >= 0.8, "power {upper} at n {n}");
+    assert!(lower < 0.8, "power {lower} at n - 1 = {}", n - 1);
 }
 
 /// `--write-data` writes the replicate's simulated data as CSV that `analyze mmrm` reads, and

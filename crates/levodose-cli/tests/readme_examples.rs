@@ -1,4 +1,5 @@
-//! Every `levodose ...` line in the README's sh blocks runs and exits 0.
+//! Every `levodose ...` line in the README's sh blocks runs, exits 0 and prints something; what
+//! prints JSON (`--json`) prints JSON that parses. The README's NCA round trip holds.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -57,6 +58,15 @@ fn readme_examples_run() {
             "README example failed: {line}\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).trim().is_empty(),
+            "README example printed nothing: {line}"
+        );
+        if args.iter().any(|a| a == "--json") {
+            if let Err(e) = serde_json::from_slice::<serde_json::Value>(&out.stdout) {
+                panic!("README example's --json output does not parse ({e}): {line}");
+            }
+        }
         if let Some(path) = redirect {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, &out.stdout).unwrap();
@@ -64,9 +74,14 @@ fn readme_examples_run() {
         ran += 1;
     }
     assert!(ran >= 5, "only {ran} README examples found");
-    if readme.contains("out/nca/roundtrip_nca.json") {
-        nca_round_trip_holds(&root);
+    // The round trip is part of what the README promises: it must still be there, and hold.
+    for file in ["out/nca/roundtrip_nm.csv", "out/nca/roundtrip_nca.json"] {
+        assert!(
+            readme.contains(file),
+            "the README no longer writes {file} (its NCA round trip)"
+        );
     }
+    nca_round_trip_holds(&root);
 }
 
 /// The README's NONMEM round trip: every subject's aucinf_obs within 1 % of F*Dose/CL of its own

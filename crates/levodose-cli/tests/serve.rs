@@ -125,6 +125,51 @@ fn bad_form_input_shows_the_cli_message() {
     assert_eq!(element_text(&html, "error"), cli_msg.replace('>', "&gt;"));
 }
 
+/// Requests that finish together get a result link each, and each link serves its own request's
+/// JSON (the id is taken and the result stored under one lock).
+#[test]
+fn concurrent_requests_get_their_own_result_links() {
+    let server = start();
+    let doses = [10, 20, 30, 40, 50, 60];
+    let pages: Vec<(u32, String)> = std::thread::scope(|s| {
+        let handles: Vec<_> = doses
+            .iter()
+            .map(|&mg| {
+                let addr = server.addr.as_str();
+                s.spawn(move || {
+                    let form = format!(
+                        "regimen={mg}mg+qd&days=2&step-h=&crcl=&weight-kg=&comed=&occupancy-basis="
+                    );
+                    let (status, html) = request(addr, "POST", "/simulate", Some(&form));
+                    assert_eq!(status, 200, "{mg} mg: {html}");
+                    (mg, html)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut links = Vec::new();
+    for (mg, html) in &pages {
+        let start = html
+            .find("/result/")
+            .unwrap_or_else(|| panic!("{mg} mg: no result link"));
+        let end = start + html[start..].find(".json").expect("a JSON link") + ".json".len();
+        let link = html[start..end].to_string();
+        let (status, json) = request(&server.addr, "GET", &link, None);
+        assert_eq!(status, 200, "{link}");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            v["dose_events"][0]["amount_mg"].as_f64(),
+            Some(f64::from(*mg)),
+            "{link} serves another request's result"
+        );
+        links.push(link);
+    }
+    links.sort();
+    links.dedup();
+    assert_eq!(links.len(), doses.len(), "two requests share a result link");
+}
+
 #[test]
 fn non_local_bind_is_refused_without_public() {
     let out = Command::new(env!("CARGO_BIN_EXE_levodose"))

@@ -515,32 +515,14 @@ pub(super) async fn submit(
         Err(msg) => return render_form(&page, Some(&values), Some(&msg)),
     };
     let ran = tokio::task::spawn_blocking(move || run_command(cmd)).await;
-    let (mut doc, json) = match ran {
+    let (doc, json) = match ran {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => return render_form(&page, Some(&values), Some(&e.to_string())),
         Err(e) => return render_form(&page, Some(&values), Some(&format!("internal error: {e}"))),
     };
-    let id = {
-        let results = state.results.lock().expect("results lock");
-        results.len()
-    };
-    doc.command = Some(command_line(&shown_argv));
-    doc.links = vec![
-        ("Download JSON".into(), format!("/result/{id}.json")),
-        ("New query".into(), page.path.to_string()),
-        ("All pages".into(), "/".into()),
-    ];
-    let html = match report::render_html(&doc) {
-        Ok(h) => h,
-        Err(e) => {
-            return (StatusCode::INTERNAL_SERVER_ERROR, format!("report: {e}")).into_response()
-        }
-    };
-    state.results.lock().expect("results lock").push(Stored {
-        html: html.clone(),
-        json,
-    });
-    Html(html).into_response()
+    // The result's id and its push happen under one lock (`store`): two requests finishing
+    // together must not share a result link.
+    study::store(&state, doc, json, &shown_argv, page.path)
 }
 
 async fn post_optimize(
@@ -682,6 +664,7 @@ async fn result_file(State(st): State<Arc<AppState>>, UrlPath(file): UrlPath<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::command_line;
 
     #[test]
     fn non_local_bind_needs_public() {

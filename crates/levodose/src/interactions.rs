@@ -1,6 +1,6 @@
 //! Co-medications: one CYP3A4 model for every perpetrator, their day ranges and time course.
 //!
-//! Static model (DESIGN.md §4): AUCR = 1 / (fm r + 1 - fm), r = remaining CYP3A4 activity of the
+//! Static model: AUCR = 1 / (fm r + 1 - fm), r = remaining CYP3A4 activity of the
 //! perpetrator's class. fm is calibrated on ketoconazole with strong inhibitors taken as complete
 //! inhibition (r = 0), so every strong inhibitor predicts the ketoconazole ratio; inducer classes are
 //! calibrated on carbamazepine (monograph `[interactions]`). Both act on non-renal clearance only,

@@ -1,4 +1,4 @@
-//! Transporter occupancy from free concentration (DESIGN.md §4).
+//! Transporter occupancy from free concentration.
 //!
 //! occ = C_u,brain / (C_u,brain + K), Hill coefficient 1, with C_u,brain = fu * C * Kp,uu in nM
 //! and K the binding Ki or the uptake IC50 (the basis). The basis is a visible choice: for racemic

@@ -168,7 +168,7 @@ impl Serialize for SteadyStateOut {
         &self,
         serializer: S,
     ) -> std::result::Result<S::Ok, S::Error> {
-        // The documented interface (DESIGN.md §5): the dose and interval, the exposure metrics
+        // The JSON interface (keys checked by levodose-cli/tests/cli_simulate.rs): the dose and interval, the exposure metrics
         // flat under their names in `Metric::STEADY_STATE` order, the occupancies nested.
         use serde::ser::SerializeStruct;
         let m = &self.metrics;
@@ -208,7 +208,8 @@ pub struct ProfilePoint {
     pub sert_occupancy: f64,
 }
 
-/// The result of `simulate`; field names are the JSON interface (DESIGN.md §5).
+/// The result of `simulate`; field names are the JSON interface (the keys are checked by
+/// `levodose-cli/tests/cli_simulate.rs`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Simulation {
     pub compound: String,

@@ -57,7 +57,26 @@ fn recommendation_respects_label_caps_for_the_population() {
                         r.dose_mg
                     );
                 }
-                (None, None) => {}
+                (None, None) => {
+                    // No on-label candidate reaches the PTA: the answer says so and points to the
+                    // closest on-label dose, which stays within the cap.
+                    let at = format!("{target} {crcl:?} {comed:?}");
+                    assert!(
+                        o.message.starts_with("no eligible dose qualifies"),
+                        "{at}: {}",
+                        o.message
+                    );
+                    let closest = o
+                        .closest_dose_mg
+                        .unwrap_or_else(|| panic!("{at}: no closest"));
+                    assert!(closest <= cap, "{at}: closest {closest} mg above the cap");
+                    assert!(
+                        o.candidates
+                            .iter()
+                            .any(|c| c.dose_mg == closest && c.label_conform && c.pta < s.pta),
+                        "{at}: closest {closest} mg is not an on-label candidate short of the PTA"
+                    );
+                }
                 (r, e) => {
                     panic!("{target} {crcl:?} {comed:?}: recommendation {r:?}, expected {e:?}")
                 }

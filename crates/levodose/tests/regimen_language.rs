@@ -1,4 +1,4 @@
-//! The regimen language: examples from DESIGN.md, errors, label titration, and property tests
+//! The regimen language: examples from the README ("The regimen language"), errors, label titration, and property tests
 //! (no input makes the parser panic; parse(print(r)) == r).
 
 use levodose::regimen::{

@@ -21,7 +21,7 @@ use levodose_commands::{design, lint, trial};
 use levodose_report::{self as report, command_line, Answer, Document};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// The routes of this module, merged into the workbench's router.
 pub(super) fn routes() -> Router<Arc<AppState>> {
@@ -207,7 +207,7 @@ fn store_result(
 }
 
 /// `store_result` answered as a page.
-fn store(
+pub(super) fn store(
     st: &AppState,
     doc: Document,
     json: String,
@@ -409,20 +409,47 @@ async fn post_trial(State(st): State<Arc<AppState>>, mp: Multipart) -> Response 
         jobs.len() - 1
     };
     let st2 = st.clone();
-    tokio::task::spawn_blocking(move || {
-        let ran = trial::compute(&args, true, &job.progress)
+    let running = job.clone();
+    let run = tokio::task::spawn_blocking(move || {
+        let ran = trial::compute(&args, true, &running.progress)
             .and_then(|out| Ok((trial::html_document(&out)?, out.json()?)));
-        let _ = std::fs::remove_dir_all(&dir);
-        let state = match ran
+        match ran
             .map_err(|e| e.to_string())
             .and_then(|(doc, json)| store_result(&st2, doc, json, &shown, "/trial"))
         {
             Ok((r, _)) => JobState::Done(r),
             Err(e) => JobState::Failed(e),
-        };
-        *job.state.lock().expect("job lock") = state;
+        }
+    });
+    // The job's end state is set here, after the run, so that a panic in the run (a bug) fails
+    // the job with a message instead of leaving it "running" for ever.
+    tokio::spawn(async move {
+        let state = ended(run.await);
+        let _ = std::fs::remove_dir_all(&dir);
+        *job.state.lock().unwrap_or_else(PoisonError::into_inner) = state;
     });
     Redirect::to(&format!("/jobs/{id}")).into_response()
+}
+
+/// The end state of a job from its joined run: a panic (or a cancelled run) is a failure that
+/// says so, with the panic's message when it has one.
+fn ended(joined: Result<JobState, tokio::task::JoinError>) -> JobState {
+    joined.unwrap_or_else(|e| {
+        let why = if e.is_panic() {
+            let payload = e.into_panic();
+            payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .map_or_else(
+                    || "it panicked".to_string(),
+                    |m| format!("it panicked: {m}"),
+                )
+        } else {
+            "it was cancelled".to_string()
+        };
+        JobState::Failed(format!("internal error: the trial run stopped ({why})"))
+    })
 }
 
 /// `/jobs/{id}`: the progress page, the report when done, the form with the message if failed;
@@ -482,5 +509,31 @@ async fn job(State(st): State<Arc<AppState>>, UrlPath(file): UrlPath<String>) ->
             None => (StatusCode::NOT_FOUND, "no such result").into_response(),
         },
         JobState::Failed(e) => render_form(&trial_form(), Some(&job.values), Some(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run that panics ends its job as failed, with the panic's message; one that returns keeps
+    /// its state.
+    #[test]
+    fn a_panicking_run_fails_its_job_with_the_message() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let joined = rt.block_on(async {
+            tokio::task::spawn_blocking(|| -> JobState { panic!("replicate 3 went wrong") }).await
+        });
+        match ended(joined) {
+            JobState::Failed(m) => assert_eq!(
+                m,
+                "internal error: the trial run stopped (it panicked: replicate 3 went wrong)"
+            ),
+            _ => panic!("a panicked run must fail its job"),
+        }
+        let joined = rt.block_on(async { tokio::task::spawn_blocking(|| JobState::Done(4)).await });
+        assert!(matches!(ended(joined), JobState::Done(4)));
     }
 }

@@ -1,4 +1,4 @@
-//! Linear compartment pharmacokinetics with exact stepping (DESIGN.md §4).
+//! Linear compartment pharmacokinetics with exact stepping.
 //!
 //! State: amounts (mg) in a depot, the central and an optional peripheral compartment.
 //! Between events the state moves by the exact solution x(t+dt) = exp(A dt) x(t) + input term:

@@ -1,4 +1,4 @@
-//! Virtual populations (DESIGN.md §4 Population): log-normal inter-individual variability on
+//! Virtual populations: log-normal inter-individual variability on
 //! CL/F, V/F and ka with a correlation matrix (`variability`), covariates sampled from a
 //! population definition or fixed (`covariates`), or individual parameters from a table
 //! (post-hoc estimates). Each subject draws from its own ChaCha stream (seed, stream = subject
@@ -287,7 +287,7 @@ pub struct SubjectOut {
     pub last_interval: LastMetrics,
 }
 
-/// The `population` block of `simulate --subjects` (DESIGN.md §5).
+/// The `population` block of `simulate --subjects` (README, "Populations and the dose question").
 #[derive(Debug, Clone, Serialize)]
 pub struct PopulationSummary {
     pub n: usize,

@@ -1,6 +1,6 @@
 //! Regimens: what is given, how, how often and on which days.
 //!
-//! The regimen language (DESIGN.md §5) is a `;`-separated list of segments, each
+//! The regimen language (README, "The regimen language") is a `;`-separated list of segments, each
 //! `AMOUNT[mg|mg/kg] [ROUTE [over Nh]] [FREQUENCY] [dA-B | dA- | dA] [salt]`, e.g.
 //! `"20mg qd d1-2; 40mg qd d3-7; 80mg qd d8-"`, `"10mg/kg ip bid d1-14"`, `"15mg/kg ip qd salt"`,
 //! `"100mg iv over 2h once"`, or the label titration `label-titration[:TARGET_MG]`.
@@ -102,8 +102,8 @@ impl Regimen {
         self.segments.iter().max_by_key(|s| s.days.start)
     }
 
-    /// The label titration (DESIGN.md §5): the start dose for `start_days`, then the step dose,
-    /// then +step every `interval_days` days up to the target, then the target open-ended.
+    /// The label titration (monograph `[label]`): the start dose for `start_days`, then the step
+    /// dose, then +step every `interval_days` days up to the target, then the target open-ended.
     pub fn titration(rule: &TitrationRule, target_mg: f64) -> Regimen {
         let seg = |mg: f64, start: u32, end: Option<u32>| Segment {
             amount: Amount::Mg(mg),

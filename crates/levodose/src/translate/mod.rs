@@ -1,4 +1,4 @@
-//! Preclinical translation (DESIGN.md §2 `translate/`): species PK (measured or allometric),
+//! Preclinical translation: species PK (measured or allometric),
 //! exposure matching of a human steady-state metric, test timing, body-surface-area comparison,
 //! dose-range design and dose preparation.
 
