@@ -64,7 +64,9 @@ fn command(line: &str, add_json: bool) -> (Vec<String>, Option<String>) {
         args.truncate(i);
         file
     });
-    let prints_text = args.iter().any(|a| a == "--json" || a == "--write-template");
+    let prints_text = args
+        .iter()
+        .any(|a| a == "--json" || a == "--write-template");
     if add_json && !prints_text {
         args.push("--json".into());
     }

@@ -540,12 +540,15 @@ fn diagonal_omega(omega_var: &[f64]) -> DMatrix<f64> {
     omega
 }
 
+/// Eta pairs (i > j) that an omega block occupies.
+type EtaPairs = Vec<(usize, usize)>;
+
 /// Omega with the covariances of `[omega_block]` and the eta pairs (i > j) they occupy.
 fn omega_with_block(
     params: &Parameters,
     names: &[&str],
     b: &OmegaBlockFile,
-) -> Result<(DMatrix<f64>, Vec<(usize, usize)>)> {
+) -> Result<(DMatrix<f64>, EtaPairs)> {
     check_block_correlations(b)?;
     let mut idx = Vec::new();
     for p in &b.parameters {

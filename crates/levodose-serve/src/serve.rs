@@ -14,7 +14,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use levodose_commands::error::{CliError, CliResult};
-use levodose_report::{self as report, command_line, Document};
+use levodose_report::Document;
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
@@ -664,7 +664,7 @@ async fn result_file(State(st): State<Arc<AppState>>, UrlPath(file): UrlPath<Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::command_line;
+    use levodose_report::command_line;
 
     #[test]
     fn non_local_bind_needs_public() {

@@ -339,7 +339,10 @@ fn evaluate(
     let pta = population::summary::share(steady.iter().map(|s| all_hold(&ctx.targets, s)));
     let (metrics, target_metrics) = candidate_metrics(&steady, &ctx.targets);
     let median_t90_h = metrics[Metric::TimeTo90pctH].p50;
-    let label_conform = ctx.cap_mg.is_some_and(|c| dose <= c + crate::limits::DOSE_EPS_MG) || m.label.is_none();
+    let label_conform = ctx
+        .cap_mg
+        .is_some_and(|c| dose <= c + crate::limits::DOSE_EPS_MG)
+        || m.label.is_none();
     let mut findings = cap_findings(spec, ctx, dose, label_conform);
     for f in titration_findings(m, ctx, dose) {
         if !findings.iter().any(|g: &Finding| g.message == f.message) {

@@ -17,7 +17,6 @@
 //! Newton-Raphson with the observed Hessian, relative Hessian convergence criterion), which
 //! reproduces its iteration history.
 
-use super::error::MmrmError;
 use nalgebra::{Cholesky, DMatrix, DVector};
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5;

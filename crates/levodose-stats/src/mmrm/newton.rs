@@ -3,8 +3,8 @@
 //! g'H^-1 g / |-2 l_R| < `tol` (SAS CONVH, default 1e-8), on the solver interface of
 //! [`crate::optim`].
 
-use super::fit::{Information, Problem};
 use super::error::MmrmError;
+use super::fit::{Information, Problem};
 use crate::optim::{self, CostFunction, NoObserver, Solver, State, Step, Termination};
 use nalgebra::{Cholesky, DMatrix, DVector};
 
