@@ -50,7 +50,8 @@ fn codes(v: &serde_json::Value) -> Vec<(String, String)> {
 /// A `value` of the built-in monograph, by its dotted path (`human.steady_state_check.tau_h`).
 fn monograph_value(path: &str) -> f64 {
     let text = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/compounds/levomilnacipran.toml"),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../levodose-data/compounds/levomilnacipran.toml"),
     )
     .unwrap();
     let doc: toml::Value = toml::from_str(&text).unwrap();

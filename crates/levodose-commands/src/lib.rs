@@ -22,6 +22,7 @@ pub mod nonmem_out;
 pub mod optimize;
 pub mod simulate;
 pub mod simulate_args;
+pub mod simulate_chart;
 pub mod simulate_population;
 pub mod translate;
 pub mod trial;

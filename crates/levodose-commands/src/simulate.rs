@@ -3,6 +3,7 @@
 pub use super::simulate_args::Args;
 use crate::error::{CliError, CliResult};
 use crate::io::{pct, print_json, to_json, write_files};
+use crate::simulate_chart::{dose_marks, research_target_line, time_axis_until};
 use levodose::monograph::Monograph;
 use levodose::occupancy::Basis;
 use levodose::population::covariates::{parse_crcl, renal_class_band, CrclChoice};
@@ -223,21 +224,9 @@ pub fn compute(args: &Args) -> CliResult<(Simulation, Scenario, Monograph)> {
     Ok((sim, sc, m))
 }
 
-/// Profiles longer than this are plotted in days rather than hours.
-const DAYS_AXIS_AFTER_H: f64 = 72.0;
-
 /// The time axis: hours for short runs, days for long ones (28 days in hours is unreadable).
 fn time_axis(sim: &Simulation) -> (f64, &'static str) {
     time_axis_until(sim.profile.last().map(|p| p.time_h).unwrap_or(0.0))
-}
-
-/// The time axis for a profile ending at `end_h`: (hours per axis unit, axis label).
-pub(crate) fn time_axis_until(end_h: f64) -> (f64, &'static str) {
-    if end_h > DAYS_AXIS_AFTER_H {
-        (24.0, "time (days)")
-    } else {
-        (1.0, "time (h)")
-    }
 }
 
 /// Renal function and co-medication of the simulated subject, for captions.
@@ -254,23 +243,6 @@ fn subject_caption(sc: &Scenario) -> String {
             sc.subject.comedications.join(", ")
         }
     )
-}
-
-/// Dose marks with the amount written at each change of dose, so titration steps are labelled.
-pub(crate) fn dose_marks(sim: &Simulation, per: f64) -> Vec<(f64, String)> {
-    let mut last = f64::NAN;
-    sim.dose_events
-        .iter()
-        .map(|d| {
-            let label = if (d.amount_mg - last).abs() > 1e-9 || last.is_nan() {
-                format!("{} mg", d.amount_mg)
-            } else {
-                String::new()
-            };
-            last = d.amount_mg;
-            (d.time_h / per, label)
-        })
-        .collect()
 }
 
 fn charts(sim: &Simulation, sc: &Scenario, m: &Monograph) -> (Chart, Chart) {
@@ -335,23 +307,6 @@ fn charts(sim: &Simulation, sc: &Scenario, m: &Monograph) -> (Chart, Chart) {
     ));
     occ.note = Some("Kp,uu and in vitro K are assumptions: in vivo occupancy may be far lower (milnacipran PET).".into());
     (conc, occ)
-}
-
-/// The monograph's default research target as a reference line (level, legend label), when it is
-/// a lower bound on occupancy.
-pub(crate) fn research_target_line(m: &Monograph) -> Option<(f64, String)> {
-    let t = m.default_research_target.as_ref()?;
-    let v = t
-        .expression
-        .split_once(">=")
-        .and_then(|(_, level)| level.trim().parse::<f64>().ok())?;
-    Some((
-        v,
-        format!(
-            "research target {} ({}, {})",
-            t.expression, t.source, t.status
-        ),
-    ))
 }
 
 /// The HTML report document (for `--out` and `serve`).

@@ -230,7 +230,7 @@ fn band_chart(
 ) -> Chart {
     let b = &pop.profile_bands;
     let (per, x_label) =
-        super::simulate::time_axis_until(b.last().map(|p| p.time_h).unwrap_or(0.0));
+        crate::simulate_chart::time_axis_until(b.last().map(|p| p.time_h).unwrap_or(0.0));
     let x: Vec<f64> = b.iter().map(|p| p.time_h / per).collect();
     let at = |f: fn(&levodose::population::BandPoint) -> f64| -> Vec<(f64, f64)> {
         b.iter().map(|p| (p.time_h / per, f(p))).collect()
@@ -273,11 +273,12 @@ fn band_chart(
                 )
                 .dashed("SERT median", at(|p| p.sert_occupancy.p50));
             c.y_range = Some((0.0, 1.0));
-            c.hlines.extend(super::simulate::research_target_line(m));
+            c.hlines
+                .extend(crate::simulate_chart::research_target_line(m));
             c
         }
     };
-    ch.vlines = super::simulate::dose_marks(typical, per);
+    ch.vlines = crate::simulate_chart::dose_marks(typical, per);
     ch.caption = Some(format!(
         "Median and 5-95 % of {title} across {} subjects ({}); ticks mark doses; {who}.",
         pop.n, pop.source

@@ -49,8 +49,19 @@ impl<P: CostFunction<Param = f64>> Solver<P> for Illinois {
     }
 
     fn terminate(&mut self, _: &P, state: &State<f64>) -> Option<Termination> {
-        (state.iteration == 0 && (self.fa == 0.0 || self.fb == 0.0))
-            .then_some(Termination::Converged(AT_ROOT))
+        if state.iteration != 0 {
+            return None;
+        }
+        if self.fa == 0.0 || self.fb == 0.0 {
+            return Some(Termination::Converged(AT_ROOT));
+        }
+        // Regula falsi needs a bracket: without a sign change its steps find no root.
+        (self.fa.signum() == self.fb.signum() || self.fa.is_nan() || self.fb.is_nan()).then(|| {
+            Termination::Failed(format!(
+                "no sign change over [{}, {}] (f = {} and {})",
+                self.a, self.b, self.fa, self.fb
+            ))
+        })
     }
 
     fn next_iter(&mut self, problem: &P, state: &mut State<f64>) -> Step {
