@@ -2,34 +2,14 @@
 //! scenario runs, recorded by `scripts/golden.sh` before the code was restructured, must stay byte
 //! for byte the same. A change of output is recorded again on purpose, with the reason in the commit.
 
+mod shell;
 use serde_json::{json, Value};
+use shell::words;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Splits a shell line into words, honouring double quotes (as readme_examples.rs).
-fn words(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    for ch in line.chars() {
-        match ch {
-            '"' => quoted = !quoted,
-            ' ' if !quoted => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-            }
-            c => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
 }
 
 /// Every `levodose ...` line of the README's sh blocks, without the leading `levodose`.

@@ -1,30 +1,10 @@
 //! Every `levodose ...` line in the README's sh blocks runs, exits 0 and prints something; what
 //! prints JSON (`--json`) prints JSON that parses. The README's NCA round trip holds.
 
+mod shell;
+use shell::words;
 use std::path::PathBuf;
 use std::process::Command;
-
-/// Splits a shell line into words, honouring double quotes.
-fn words(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    for ch in line.chars() {
-        match ch {
-            '"' => quoted = !quoted,
-            ' ' if !quoted => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-            }
-            c => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
 
 #[test]
 fn readme_examples_run() {
